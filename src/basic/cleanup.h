@@ -56,10 +56,10 @@ static inline void berth_strv_freep(char ***v)
         berth_strv_free(*v);
 }
 
-#define _cleanup_free_ _cleanup_(berth_freep)
-#define _cleanup_close_ _cleanup_(berth_closep)
-#define _cleanup_fclose_ _cleanup_(berth_fclosep)
-#define _cleanup_closedir_ _cleanup_(berth_closedirp)
+#define _cleanup_free_      _cleanup_(berth_freep)
+#define _cleanup_close_     _cleanup_(berth_closep)
+#define _cleanup_fclose_    _cleanup_(berth_fclosep)
+#define _cleanup_closedir_  _cleanup_(berth_closedirp)
 #define _cleanup_strv_free_ _cleanup_(berth_strv_freep)
 
 #define TAKE_PTR(p)                                                                                \

@@ -20,22 +20,22 @@
 #define BERTH_ERROR_MSG_MAX 1024
 
 struct berth_error {
-        int code;                        /* positive errno value, 0 when no error */
-        char msg[BERTH_ERROR_MSG_MAX];   /* human readable, no trailing newline */
+        int code;                      /* positive errno value, 0 when no error */
+        char msg[BERTH_ERROR_MSG_MAX]; /* human readable, no trailing newline */
 };
 
 /* Fill *err (if non-NULL) and return -code.  `code` is a positive errno. */
 int berth_error_set(struct berth_error *err, int code, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Like berth_error_set, and appends ": strerror(code)". */
 int berth_error_setsys(struct berth_error *err, int code, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Prepend "context: " to the existing message (err may be NULL); returns r unchanged, so
  * `return berth_error_prefix(err, r, "...")` passes the original error code up. */
 int berth_error_prefix(struct berth_error *err, int r, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 void berth_error_clear(struct berth_error *err);
 

@@ -22,7 +22,8 @@ int berth_read_fd(int fd, size_t max, char **out, size_t *len, struct berth_erro
         for (;;) {
                 if (n + 1 >= cap) {
                         if (cap > max + 1)
-                                return berth_error_set(err, EFBIG, "file larger than %zu bytes", max);
+                                return berth_error_set(err, EFBIG, "file larger than %zu bytes",
+                                                       max);
                         cap *= 2;
                         char *nb = realloc(buf, cap);
                         if (!nb)
@@ -104,7 +105,7 @@ int berth_write_file_atomic(int dirfd, const char *name, const void *data, size_
         if (n < 0 || (size_t)n >= sizeof(tmp))
                 return berth_error_set(err, ENAMETOOLONG, "file name too long: '%s'", name);
         _cleanup_close_ int fd =
-                openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+            openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
         if (fd < 0)
                 return berth_error_errno(err, "create '%s'", tmp);
         int r = berth_write_all(fd, data, len);

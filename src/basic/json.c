@@ -38,13 +38,13 @@ static size_t depth_of(json_t *j, size_t limit)
 int berth_json_parse(const char *buf, size_t len, size_t max, json_t **out, struct berth_error *err)
 {
         if (len > max)
-                return berth_error_set(err, EFBIG, "JSON document of %zu bytes exceeds the %zu byte limit",
-                                       len, max);
+                return berth_error_set(
+                    err, EFBIG, "JSON document of %zu bytes exceeds the %zu byte limit", len, max);
         json_error_t je;
         json_t *j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
         if (!j)
-                return berth_error_set(err, EINVAL, "invalid JSON at line %d column %d: %s", je.line,
-                                       je.column, je.text);
+                return berth_error_set(err, EINVAL, "invalid JSON at line %d column %d: %s",
+                                       je.line, je.column, je.text);
         if (depth_of(j, BERTH_JSON_MAX_DEPTH + 1) > BERTH_JSON_MAX_DEPTH) {
                 json_decref(j);
                 return berth_error_set(err, EINVAL, "JSON nested deeper than %d levels",
@@ -69,7 +69,8 @@ int berth_json_get_string(json_t *obj, const char *key, const char *what, const 
         if (!json_is_string(v))
                 return wrong_type(err, what, key, "a string");
         if (strlen(json_string_value(v)) != json_string_length(v))
-                return berth_error_set(err, EINVAL, "%s.%s contains a NUL byte", what ? what : "", key);
+                return berth_error_set(err, EINVAL, "%s.%s contains a NUL byte", what ? what : "",
+                                       key);
         *out = json_string_value(v);
         return 0;
 }

@@ -21,7 +21,8 @@ static inline void berth_json_decrefp(json_t **j)
 /* Parse buf[0..len) (need not be NUL-terminated).  Rejects duplicate keys, more than
  * `max` bytes (-EFBIG) and nesting deeper than BERTH_JSON_MAX_DEPTH. */
 #define BERTH_JSON_MAX_DEPTH 64
-int berth_json_parse(const char *buf, size_t len, size_t max, json_t **out, struct berth_error *err);
+int berth_json_parse(const char *buf, size_t len, size_t max, json_t **out,
+                     struct berth_error *err);
 
 /* Typed getters.  `what` names the field for error messages ("process.args").
  * A missing key returns 0 and leaves *out untouched (callers pre-set defaults);

@@ -16,7 +16,7 @@ static int log_fd = 2;
 static enum berth_log_format log_fmt = BERTH_LOG_TEXT;
 static enum berth_log_level log_max = BERTH_LOG_WARN;
 
-static const char *const level_names[] = { "error", "warning", "info", "debug" };
+static const char *const level_names[] = {"error", "warning", "info", "debug"};
 
 void berth_log_setup(int fd, enum berth_log_format fmt, enum berth_log_level max)
 {
@@ -49,13 +49,15 @@ void berth_log(enum berth_log_level lvl, const char *fmt, ...)
 
         char *line = NULL;
         if (log_fmt == BERTH_LOG_JSON) {
-                json_t *o = json_pack("{s:s,s:s,s:s}", "level", level_names[lvl], "msg", msg, "time", ts);
+                json_t *o =
+                    json_pack("{s:s,s:s,s:s}", "level", level_names[lvl], "msg", msg, "time", ts);
                 char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
                 json_decref(o);
                 if (s && asprintf(&line, "%s\n", s) < 0)
                         line = NULL;
                 free(s);
-        } else if (asprintf(&line, "time=\"%s\" level=%s msg=\"%s\"\n", ts, level_names[lvl], msg) < 0) {
+        } else if (asprintf(&line, "time=\"%s\" level=%s msg=\"%s\"\n", ts, level_names[lvl], msg) <
+                   0) {
                 line = NULL;
         }
         if (line)

@@ -16,7 +16,8 @@ enum berth_log_format { BERTH_LOG_TEXT, BERTH_LOG_JSON };
 /* fd to write to (default 2); the caller keeps ownership. */
 void berth_log_setup(int fd, enum berth_log_format fmt, enum berth_log_level max);
 bool berth_log_enabled(enum berth_log_level lvl);
-void berth_log(enum berth_log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void berth_log(enum berth_log_level lvl, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 #define berth_log_debug(...)                                                                       \
         do {                                                                                       \

@@ -18,7 +18,7 @@ int berth_parse_int(const char *s, int min, int max, int *out);
  * optional trailing 'b' as in "10kb").  Result in bytes. */
 int berth_parse_size(const char *s, int64_t *out);
 
-bool berth_streq(const char *a, const char *b);          /* NULL-safe */
+bool berth_streq(const char *a, const char *b); /* NULL-safe */
 bool berth_startswith(const char *s, const char *prefix);
 bool berth_endswith(const char *s, const char *suffix);
 
@@ -27,7 +27,7 @@ char *berth_strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1,
 
 /* NULL-terminated string vectors. */
 size_t berth_strv_length(char *const *v);
-int berth_strv_push(char ***v, const char *s);           /* copies s; -ENOMEM */
+int berth_strv_push(char ***v, const char *s); /* copies s; -ENOMEM */
 char **berth_strv_copy(char *const *v);
 bool berth_strv_contains(char *const *v, const char *s);
 
@@ -38,5 +38,6 @@ struct berth_buf {
         size_t cap;
 };
 int berth_buf_append(struct berth_buf *b, const void *data, size_t n);
-int berth_buf_printf(struct berth_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int berth_buf_printf(struct berth_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 void berth_buf_free(struct berth_buf *b);

@@ -29,7 +29,8 @@ static void test_parse_int(void **state)
         assert_int_equal(berth_parse_int64("12x", 0, 100, &v), -EINVAL);
         assert_int_equal(berth_parse_int64("", 0, 100, &v), -EINVAL);
         assert_int_equal(berth_parse_int64(" 1", 0, 100, &v), -EINVAL);
-        assert_int_equal(berth_parse_int64("99999999999999999999", INT64_MIN, INT64_MAX, &v), -ERANGE);
+        assert_int_equal(berth_parse_int64("99999999999999999999", INT64_MIN, INT64_MAX, &v),
+                         -ERANGE);
         uint64_t u;
         assert_int_equal(berth_parse_uint64("-1", UINT64_MAX, &u), -EINVAL);
         assert_int_equal(berth_parse_uint64("18446744073709551615", UINT64_MAX, &u), 0);
@@ -56,7 +57,7 @@ static void test_parse_size(void **state)
 
 static void test_error_chain(void **state)
 {
-        struct berth_error err = { 0 };
+        struct berth_error err = {0};
         assert_int_equal(berth_error_set(&err, ENOENT, "no such thing '%s'", "x"), -ENOENT);
         assert_int_equal(berth_error_prefix(&err, -ENOENT, "load"), -ENOENT);
         assert_string_equal(err.msg, "load: no such thing 'x'");
@@ -74,7 +75,7 @@ static void test_strv_buf(void **state)
         assert_int_equal(berth_strv_length(v), 2);
         assert_true(berth_strv_contains(v, "b"));
         assert_false(berth_strv_contains(v, "c"));
-        struct berth_buf b = { 0 };
+        struct berth_buf b = {0};
         for (int i = 0; i < 1000; i++)
                 assert_int_equal(berth_buf_printf(&b, "%d,", i), 0);
         assert_true(berth_startswith(b.data, "0,1,2,"));
@@ -84,7 +85,7 @@ static void test_strv_buf(void **state)
 
 static void test_json(void **state)
 {
-        struct berth_error err = { 0 };
+        struct berth_error err = {0};
         json_t *j = NULL;
         const char *dup = "{\"a\":1,\"a\":2}";
         assert_int_equal(berth_json_parse(dup, strlen(dup), 1024, &j, &err), -EINVAL);
@@ -133,9 +134,9 @@ static void test_atomic_write(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_parse_int),   cmocka_unit_test(test_parse_size),
-                cmocka_unit_test(test_error_chain), cmocka_unit_test(test_strv_buf),
-                cmocka_unit_test(test_json),        cmocka_unit_test(test_atomic_write),
+            cmocka_unit_test(test_parse_int),   cmocka_unit_test(test_parse_size),
+            cmocka_unit_test(test_error_chain), cmocka_unit_test(test_strv_buf),
+            cmocka_unit_test(test_json),        cmocka_unit_test(test_atomic_write),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
