@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -529,6 +530,314 @@ static void test_docker_caps(void **state)
         assert_false(c & (UINT64_C(1) << CAP_SYS_ADMIN));
 }
 
+/* ---- process ---- */
+
+/* Value of "Field:" in /proc/self/status, whitespace collapsed to single spaces. */
+static int status_field(const char *field, char *out, size_t outsz)
+{
+        char buf[8192];
+        int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -1;
+        ssize_t n = read(fd, buf, sizeof(buf) - 1);
+        close(fd);
+        if (n <= 0)
+                return -1;
+        buf[n] = '\0';
+        size_t fl = strlen(field);
+        for (char *line = buf; line && *line;
+             line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+                if (strncmp(line, field, fl) != 0 || line[fl] != ':')
+                        continue;
+                char *v = line + fl + 1;
+                size_t k = 0;
+                bool space = false;
+                for (; *v && *v != '\n' && k + 1 < outsz; v++) {
+                        if (*v == ' ' || *v == '\t') {
+                                space = k > 0;
+                                continue;
+                        }
+                        if (space)
+                                out[k++] = ' ';
+                        space = false;
+                        out[k++] = *v;
+                }
+                out[k] = '\0';
+                return 0;
+        }
+        return -1;
+}
+
+static bool status_caps_equal(const char *field, uint64_t want)
+{
+        char v[64];
+        if (status_field(field, v, sizeof(v)) < 0)
+                return false;
+        return strtoull(v, NULL, 16) == want;
+}
+
+static bool status_is(const char *field, const char *want)
+{
+        char v[256];
+        return status_field(field, v, sizeof(v)) == 0 && strcmp(v, want) == 0;
+}
+
+static void docker_process(struct berth_process *p, uint32_t *gids, size_t n_gids)
+{
+        uint64_t d = berth_caps_docker_default();
+        *p = (struct berth_process){
+            .user = {.uid = 1000,
+                     .gid = 1000,
+                     .additional_gids = gids,
+                     .n_additional_gids = n_gids},
+            .caps = {.present = true, .bounding = d, .effective = d, .permitted = d},
+            .no_new_privileges = true,
+        };
+}
+
+static int child_finalize_basic(void *arg)
+{
+        uint32_t gids[] = {2000, 3000};
+        struct berth_process p;
+        docker_process(&p, gids, 2);
+        p.user.has_umask = true;
+        p.user.umask = 027;
+        struct berth_error err = {0};
+        if (berth_process_finalize(&p, NULL, true, NULL, &err) < 0)
+                return 1;
+        uint64_t d = berth_caps_docker_default();
+        if (!status_caps_equal("CapBnd", d))
+                return 2;
+        if (!status_caps_equal("CapInh", 0) || !status_caps_equal("CapAmb", 0))
+                return 3;
+        if (!status_caps_equal("CapEff", d) || !status_caps_equal("CapPrm", d))
+                return 4;
+        if (!status_is("Uid", "1000 1000 1000 1000") || !status_is("Gid", "1000 1000 1000 1000"))
+                return 5;
+        if (!status_is("Groups", "2000 3000"))
+                return 6;
+        if (!status_is("NoNewPrivs", "1"))
+                return 7;
+        if (umask(0) != 027)
+                return 8;
+        return 0;
+}
+
+static void test_finalize_basic(void **state)
+{
+        assert_exit_ok(run_child(child_finalize_basic, NULL));
+}
+
+static int child_finalize_root_default_umask(void *arg)
+{
+        struct berth_process p;
+        docker_process(&p, NULL, 0);
+        p.user.uid = p.user.gid = 0;
+        p.no_new_privileges = false;
+        umask(077);
+        if (berth_process_finalize(&p, NULL, true, NULL, NULL) < 0)
+                return 1;
+        if (umask(0) != 0022)
+                return 2;
+        if (!status_is("Groups", "") || !status_is("NoNewPrivs", "0"))
+                return 3;
+        if (!status_caps_equal("CapEff", berth_caps_docker_default()))
+                return 4;
+        return 0;
+}
+
+static void test_finalize_root_defaults(void **state)
+{
+        assert_exit_ok(run_child(child_finalize_root_default_umask, NULL));
+}
+
+static int child_ambient(void *arg)
+{
+        uint64_t nbs = UINT64_C(1) << CAP_NET_BIND_SERVICE;
+        struct berth_process p;
+        docker_process(&p, NULL, 0);
+        p.caps.inheritable = nbs;
+        p.caps.ambient = nbs;
+        struct berth_error err = {0};
+        if (berth_process_finalize(&p, NULL, true, NULL, &err) < 0)
+                return 1;
+        if (!status_caps_equal("CapAmb", nbs) || !status_caps_equal("CapInh", nbs))
+                return 2;
+        return 0;
+}
+
+static int child_ambient_refused(void *arg)
+{
+        struct berth_process p;
+        docker_process(&p, NULL, 0);
+        p.caps.ambient = UINT64_C(1) << CAP_NET_BIND_SERVICE; /* not inheritable */
+        struct berth_error err = {0};
+        if (berth_process_finalize(&p, NULL, true, NULL, &err) != -EINVAL)
+                return 1;
+        if (!strstr(err.msg, "ambient"))
+                return 2;
+        return 0;
+}
+
+static void test_finalize_ambient(void **state)
+{
+        assert_exit_ok(run_child(child_ambient, NULL));
+        assert_exit_ok(run_child(child_ambient_refused, NULL));
+}
+
+static int child_setgroups_denied(void *arg)
+{
+        uint32_t gids[] = {2000};
+        struct berth_process p;
+        docker_process(&p, gids, 1);
+        struct berth_error err = {0};
+        if (berth_process_finalize(&p, NULL, false, NULL, &err) != -EPERM)
+                return 1;
+        if (!strstr(err.msg, "additionalGids"))
+                return 2;
+        return 0;
+}
+
+static int child_setgroups_skipped(void *arg)
+{
+        gid_t g = 4242;
+        if (setgroups(1, &g) < 0)
+                return 1;
+        struct berth_process p;
+        docker_process(&p, NULL, 0);
+        if (berth_process_finalize(&p, NULL, false, NULL, NULL) < 0)
+                return 2;
+        if (!status_is("Groups", "4242")) /* untouched */
+                return 3;
+        return 0;
+}
+
+static void test_finalize_setgroups_denied(void **state)
+{
+        assert_exit_ok(run_child(child_setgroups_denied, NULL));
+        assert_exit_ok(run_child(child_setgroups_skipped, NULL));
+}
+
+/* Drop CAP_SYS_RESOURCE from the effective set so the test behaves the same on hosts
+ * that have it in their bounding set. */
+static int drop_sys_resource(void)
+{
+        struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
+        struct __user_cap_data_struct data[2];
+        if (syscall(SYS_capget, &hdr, data) < 0)
+                return -1;
+        data[0].effective &= ~(1U << CAP_SYS_RESOURCE);
+        return (int)syscall(SYS_capset, &hdr, data);
+}
+
+static int child_rlimits(void *arg)
+{
+        if (drop_sys_resource() < 0)
+                return 1;
+        struct rlimit cur;
+        if (getrlimit(RLIMIT_NOFILE, &cur) < 0 || cur.rlim_max == RLIM_INFINITY)
+                return 2;
+        struct berth_rlimit l = {
+            .resource = RLIMIT_NOFILE, .soft = cur.rlim_max + 1, .hard = cur.rlim_max + 1};
+        struct berth_process p = {.rlimits = &l, .n_rlimits = 1};
+        struct berth_error err = {0};
+        if (berth_process_set_rlimits(&p, &err) != -EPERM)
+                return 3;
+        char want[64];
+        snprintf(want, sizeof(want), "%llu", (unsigned long long)cur.rlim_max + 1);
+        if (!strstr(err.msg, "RLIMIT_NOFILE") || !strstr(err.msg, want))
+                return 4;
+        snprintf(want, sizeof(want), "%llu", (unsigned long long)cur.rlim_max);
+        if (!strstr(err.msg, want))
+                return 5;
+        struct rlimit after;
+        if (getrlimit(RLIMIT_NOFILE, &after) < 0 || after.rlim_max != cur.rlim_max ||
+            after.rlim_cur != cur.rlim_cur)
+                return 6; /* nothing changed, nothing silently lowered */
+        l = (struct berth_rlimit){.resource = RLIMIT_NOFILE, .soft = 64, .hard = 128};
+        if (berth_process_set_rlimits(&p, &err) < 0)
+                return 7;
+        if (getrlimit(RLIMIT_NOFILE, &after) < 0 || after.rlim_cur != 64 || after.rlim_max != 128)
+                return 8;
+        l.soft = 200;
+        if (berth_process_set_rlimits(&p, &err) != -EINVAL)
+                return 9;
+        return 0;
+}
+
+static void test_rlimits(void **state)
+{
+        assert_exit_ok(run_child(child_rlimits, NULL));
+}
+
+static struct berth_seccomp_bpf compile_one(const char *name, uint32_t errno_ret)
+{
+        struct berth_seccomp_rule rules[] = {RULE(BERTH_SECCOMP_ERRNO, (char *)name)};
+        rules[0].has_errno_ret = true;
+        rules[0].errno_ret = errno_ret;
+        struct berth_seccomp sc = {
+            .default_action = BERTH_SECCOMP_ALLOW, .syscalls = rules, .n_syscalls = 1};
+        struct berth_seccomp_bpf bpf;
+        assert_int_equal(berth_seccomp_compile(&sc, NULL, &bpf, NULL), 0);
+        return bpf;
+}
+
+/* no_new_privileges false: the filter goes in while we are still root, so dropping to
+ * uid 1000 without CAP_SYS_ADMIN still ends with the filter loaded. */
+static int child_filter_without_nnp(void *arg)
+{
+        struct berth_process p;
+        docker_process(&p, NULL, 0);
+        p.no_new_privileges = false;
+        struct berth_error err = {0};
+        if (berth_process_finalize(&p, arg, true, NULL, &err) < 0)
+                return 1;
+        struct utsname u;
+        if (errno_of(uname(&u)) != 1234)
+                return 2;
+        if (!status_is("NoNewPrivs", "0") || !status_is("Seccomp", "2"))
+                return 3;
+        return 0;
+}
+
+/* ... and it is loaded before the id switch: a filter denying setresuid makes it fail. */
+static int child_filter_before_ids(void *arg)
+{
+        struct berth_process p;
+        docker_process(&p, NULL, 0);
+        p.no_new_privileges = false;
+        struct berth_error err = {0};
+        if (berth_process_finalize(&p, arg, true, NULL, &err) != -99)
+                return 1;
+        return 0;
+}
+
+/* no_new_privileges true: the filter comes last, the id switch is not affected. */
+static int child_filter_last_with_nnp(void *arg)
+{
+        struct berth_process p;
+        docker_process(&p, NULL, 0);
+        struct berth_error err = {0};
+        if (berth_process_finalize(&p, arg, true, NULL, &err) < 0)
+                return 1;
+        if (!status_is("Uid", "1000 1000 1000 1000") || !status_is("Seccomp", "2"))
+                return 2;
+        if (errno_of(syscall(SYS_setresuid, -1, -1, -1)) != 99)
+                return 3;
+        return 0;
+}
+
+static void test_finalize_seccomp_order(void **state)
+{
+        struct berth_seccomp_bpf a = compile_one("uname", 1234);
+        assert_exit_ok(run_child(child_filter_without_nnp, &a));
+        berth_seccomp_bpf_free(&a);
+        struct berth_seccomp_bpf b = compile_one("setresuid", 99);
+        assert_exit_ok(run_child(child_filter_before_ids, &b));
+        assert_exit_ok(run_child(child_filter_last_with_nnp, &b));
+        berth_seccomp_bpf_free(&b);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -544,6 +853,12 @@ int main(void)
             cmocka_unit_test(test_cache),
             cmocka_unit_test(test_default_profile),
             cmocka_unit_test(test_docker_caps),
+            cmocka_unit_test(test_finalize_basic),
+            cmocka_unit_test(test_finalize_root_defaults),
+            cmocka_unit_test(test_finalize_ambient),
+            cmocka_unit_test(test_finalize_setgroups_denied),
+            cmocka_unit_test(test_rlimits),
+            cmocka_unit_test(test_finalize_seccomp_order),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
