@@ -90,9 +90,12 @@ int berth_process_set_rlimits(const struct berth_process *p, struct berth_error 
                                                (unsigned long long)cur.rlim_max);
                 struct rlimit want = {.rlim_cur = l->soft, .rlim_max = l->hard};
                 if (prlimit(0, l->resource, &want, NULL) < 0)
-                        return berth_error_errno(err, "process.rlimits[%zu]: set %s to %llu/%llu",
+                        return berth_error_errno(err,
+                                                 "process.rlimits[%zu]: set %s to soft %llu hard "
+                                                 "%llu (current hard limit %llu)",
                                                  i, name, (unsigned long long)l->soft,
-                                                 (unsigned long long)l->hard);
+                                                 (unsigned long long)l->hard,
+                                                 (unsigned long long)cur.rlim_max);
         }
         return 0;
 }
