@@ -63,6 +63,8 @@ static int install_or_die(const struct berth_seccomp_bpf *bpf)
 {
         struct berth_error err = {0};
         int fd = -1;
+        if (geteuid() != 0 && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                _exit(101); /* without CAP_SYS_ADMIN the kernel wants no_new_privs */
         if (berth_seccomp_install(bpf, bpf->notify ? &fd : NULL, &err) < 0)
                 _exit(100);
         return fd;
@@ -509,6 +511,8 @@ static void test_default_profile(void **state)
         berth_seccomp_free(&sc);
         assert_null(sc.syscalls);
 
+        if (geteuid() != 0)
+                return; /* unshare(CLONE_NEWUTS) below needs real CAP_SYS_ADMIN */
         caps |= UINT64_C(1) << CAP_SYS_ADMIN;
         assert_int_equal(berth_seccomp_default_profile(caps, &sc, &err), 0);
         assert_int_equal(berth_seccomp_compile(&sc, NULL, &bpf, &err), 0);
@@ -625,6 +629,8 @@ static int child_finalize_basic(void *arg)
 
 static void test_finalize_basic(void **state)
 {
+        if (geteuid() != 0)
+                skip(); /* switches ids and capabilities: needs root */
         assert_exit_ok(run_child(child_finalize_basic, NULL));
 }
 
@@ -648,6 +654,8 @@ static int child_finalize_root_default_umask(void *arg)
 
 static void test_finalize_root_defaults(void **state)
 {
+        if (geteuid() != 0)
+                skip(); /* switches ids and capabilities: needs root */
         assert_exit_ok(run_child(child_finalize_root_default_umask, NULL));
 }
 
@@ -681,6 +689,8 @@ static int child_ambient_refused(void *arg)
 
 static void test_finalize_ambient(void **state)
 {
+        if (geteuid() != 0)
+                skip(); /* switches ids and capabilities: needs root */
         assert_exit_ok(run_child(child_ambient, NULL));
         assert_exit_ok(run_child(child_ambient_refused, NULL));
 }
@@ -714,6 +724,8 @@ static int child_setgroups_skipped(void *arg)
 
 static void test_finalize_setgroups_denied(void **state)
 {
+        if (geteuid() != 0)
+                skip(); /* switches ids and capabilities: needs root */
         assert_exit_ok(run_child(child_setgroups_denied, NULL));
         assert_exit_ok(run_child(child_setgroups_skipped, NULL));
 }
@@ -767,6 +779,8 @@ static int child_rlimits(void *arg)
 
 static void test_rlimits(void **state)
 {
+        if (geteuid() != 0)
+                skip(); /* switches ids and capabilities: needs root */
         assert_exit_ok(run_child(child_rlimits, NULL));
 }
 
@@ -829,6 +843,8 @@ static int child_filter_last_with_nnp(void *arg)
 
 static void test_finalize_seccomp_order(void **state)
 {
+        if (geteuid() != 0)
+                skip(); /* switches ids and capabilities: needs root */
         struct berth_seccomp_bpf a = compile_one("uname", 1234);
         assert_exit_ok(run_child(child_filter_without_nnp, &a));
         berth_seccomp_bpf_free(&a);
