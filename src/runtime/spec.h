@@ -125,7 +125,8 @@ struct berth_mount {
         char *data;          /* remaining options, comma-joined, for mount(2) data */
         /* recursive attributes (rro, rnosuid, ... via mount_setattr) */
         uint64_t attr_set, attr_clr;
-        bool idmap;          /* "idmap"/"ridmap" */
+        bool idmap;          /* "idmap"/"ridmap", or uidMappings/gidMappings given */
+        bool idmap_recursive; /* "ridmap" */
         struct berth_id_mapping *uid_mappings, *gid_mappings;
         size_t n_uid_mappings, n_gid_mappings;
 };
@@ -238,6 +239,9 @@ enum berth_seccomp_op {
         BERTH_SECCOMP_OP_GT,
         BERTH_SECCOMP_OP_MASKED_EQ,
 };
+
+/* SCMP_ACT_ERRNO -> "SCMP_ACT_ERRNO" (BERTH_SECCOMP_KILL -> "SCMP_ACT_KILL"). */
+const char *berth_seccomp_action_to_string(enum berth_seccomp_action a);
 
 struct berth_seccomp_arg {
         unsigned index; /* 0..5 */
@@ -358,9 +362,14 @@ int berth_cap_from_name(const char *name);
 const char *berth_cap_to_name(int cap);
 /* Highest capability number the running kernel knows (from /proc/sys/kernel/cap_last_cap). */
 int berth_cap_last_cap(void);
+/* Highest capability number berth's own table knows (CAP_CHECKPOINT_RESTORE = 40).  A
+ * config may name any capability in the table even if the running kernel is older. */
+int berth_cap_max_known(void);
 
 /* "RLIMIT_NOFILE" -> RLIMIT_NOFILE; -1 if unknown. */
 int berth_rlimit_from_name(const char *name);
+/* RLIMIT_NOFILE -> "RLIMIT_NOFILE"; NULL if unknown. */
+const char *berth_rlimit_to_name(int resource);
 
 void berth_process_free(struct berth_process *p); /* fields only */
 void berth_resources_free(struct berth_resources *r); /* fields only */
