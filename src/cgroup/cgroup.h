@@ -70,12 +70,14 @@ int berth_cgroup_from_json(const char *fsroot, json_t *j, struct berth_cgroup **
  * (v1 controller directory such as "cpu,cpuacct" or "memory", "unified" on hybrid, "" for
  * pure v2), with the host path of this container's cgroup in it. */
 struct berth_cgroup_mountinfo {
-        char *name;      /* directory name under /sys/fs/cgroup in the container ("" = root) */
-        char *host_path; /* absolute host path of the container's cgroup in that hierarchy */
-        char *fstype;    /* "cgroup" or "cgroup2" */
-        char *options;   /* mount data for a fresh mount inside a cgroup namespace */
+        char *name;           /* directory name under /sys/fs/cgroup in the container ("" = root) */
+        char *host_path;      /* absolute host path of the container's cgroup in that hierarchy */
+        char *fstype;         /* "cgroup" or "cgroup2" */
+        char *options;        /* mount data for a fresh mount inside a cgroup namespace */
         char *symlink_target; /* non-NULL for co-mount alias links ("cpu" -> "cpu,cpuacct") */
 };
+/* Alias entries carry only name and symlink_target (host_path, fstype, options are NULL);
+ * they come after the hierarchy entries.  Free with berth_cgroup_mountinfo_free(). */
 int berth_cgroup_mountinfo(const struct berth_cgroup *cg, struct berth_cgroup_mountinfo **out,
                            size_t *n, struct berth_error *err);
 void berth_cgroup_mountinfo_free(struct berth_cgroup_mountinfo *m, size_t n);
