@@ -100,6 +100,107 @@ int spec_get_strv(json_t *obj, const char *key, const char *what, char ***out,
         return berth_json_get_strv(obj, key, what, out, err);
 }
 
+/* jansson refuses integers above INT64_MAX, but OCI fields such as rlimits are uint64 and
+ * Docker writes RLIM_INFINITY as 18446744073709551615.  Before parsing, such literals (outside
+ * strings) are rewritten into a marker string: U+0001, "u64:" and the digits.  spec_get_u64()
+ * reads it back; every other getter sees a string where a number belongs (a type error).  A
+ * config that spells the marker itself in a uint64 field gets the same number it spelled. */
+#define U64_MARK             "\\u0001u64:"
+#define U64_MARK_DECODED     "\001u64:"
+#define U64_MARK_DECODED_LEN 5
+
+static const char *u64_marker_digits(json_t *v)
+{
+        if (!json_is_string(v) || json_string_length(v) <= U64_MARK_DECODED_LEN ||
+            memcmp(json_string_value(v), U64_MARK_DECODED, U64_MARK_DECODED_LEN) != 0)
+                return NULL;
+        return json_string_value(v) + U64_MARK_DECODED_LEN;
+}
+
+static bool is_number_char(char c)
+{
+        return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E';
+}
+
+/* Returns 0 and *out NULL when nothing needed rewriting. */
+static int widen_u64_literals(const char *buf, size_t len, char **out, size_t *out_len)
+{
+        struct berth_buf b = {0};
+        bool in_str = false, changed = false;
+        size_t copied = 0;
+        *out = NULL;
+        for (size_t i = 0; i < len; i++) {
+                char c = buf[i];
+                if (in_str) {
+                        if (c == '\\')
+                                i++;
+                        else if (c == '"')
+                                in_str = false;
+                        continue;
+                }
+                if (c == '"') {
+                        in_str = true;
+                        continue;
+                }
+                if (!is_number_char(c))
+                        continue;
+                size_t j = i, digits = 0;
+                for (; j < len && is_number_char(buf[j]); j++)
+                        if (buf[j] >= '0' && buf[j] <= '9')
+                                digits++;
+                char tok[32];
+                uint64_t v;
+                if (digits == j - i && digits >= 19 && digits < sizeof(tok)) {
+                        memcpy(tok, buf + i, digits);
+                        tok[digits] = '\0';
+                        if (berth_parse_uint64(tok, UINT64_MAX, &v) == 0 && v > INT64_MAX) {
+                                if (berth_buf_append(&b, buf + copied, i - copied) < 0 ||
+                                    berth_buf_printf(&b, "\"" U64_MARK "%s\"", tok) < 0) {
+                                        berth_buf_free(&b);
+                                        return -ENOMEM;
+                                }
+                                copied = j;
+                                changed = true;
+                        }
+                }
+                i = j - 1;
+        }
+        if (!changed)
+                return 0;
+        if (berth_buf_append(&b, buf + copied, len - copied) < 0) {
+                berth_buf_free(&b);
+                return -ENOMEM;
+        }
+        *out = b.data;
+        *out_len = b.len;
+        return 0;
+}
+
+/* jansson's messages quote the input near the error, control characters included: keep the
+ * message on one line. */
+static int one_line(struct berth_error *err, int r)
+{
+        for (char *c = err ? err->msg : NULL; c && *c; c++)
+                if ((unsigned char)*c < 0x20 || *c == 0x7f)
+                        *c = '?';
+        return r;
+}
+
+/* berth_json_parse() over the bytes with big unsigned literals widened (see above). */
+static int spec_json_parse(const char *buf, size_t len, json_t **out, struct berth_error *err)
+{
+        if (len > BERTH_SPEC_MAX_BYTES)
+                return berth_json_parse(buf, len, BERTH_SPEC_MAX_BYTES, out, err);
+        _cleanup_free_ char *wide = NULL;
+        size_t wide_len = 0;
+        if (widen_u64_literals(buf, len, &wide, &wide_len) < 0)
+                return spec_oom(err);
+        if (wide)
+                return one_line(err, berth_json_parse(wide, wide_len,
+                                                      2 * (size_t)BERTH_SPEC_MAX_BYTES, out, err));
+        return one_line(err, berth_json_parse(buf, len, BERTH_SPEC_MAX_BYTES, out, err));
+}
+
 int spec_get_int_range(json_t *obj, const char *key, const char *what, int64_t min, int64_t max,
                        bool required, int64_t *out, bool *has, struct berth_error *err)
 {
@@ -109,6 +210,10 @@ int spec_get_int_range(json_t *obj, const char *key, const char *what, int64_t m
                         return berth_error_set(err, EINVAL, "%s.%s is required", what, key);
                 return 0;
         }
+        if (u64_marker_digits(v))
+                return berth_error_set(err, ERANGE, "%s.%s: %s is out of range (%lld to %lld)",
+                                       what, key, u64_marker_digits(v), (long long)min,
+                                       (long long)max);
         if (!json_is_integer(v))
                 return berth_error_set(err, EINVAL, "%s.%s must be an integer", what, key);
         int64_t i = json_integer_value(v);
@@ -144,6 +249,15 @@ int spec_get_u64(json_t *obj, const char *key, const char *what, bool allow_minu
         if (!v || json_is_null(v)) {
                 if (required)
                         return berth_error_set(err, EINVAL, "%s.%s is required", what, key);
+                return 0;
+        }
+        const char *digits = u64_marker_digits(v);
+        if (digits) {
+                if (berth_parse_uint64(digits, UINT64_MAX, out) < 0)
+                        return berth_error_set(err, ERANGE, "%s.%s: %s is out of range", what, key,
+                                               digits);
+                if (has)
+                        *has = true;
                 return 0;
         }
         int r = berth_json_get_uint64(obj, key, what, out, allow_minus_one, err);
@@ -400,7 +514,7 @@ int berth_spec_parse(const char *buf, size_t len, struct berth_spec **out, struc
 {
         *out = NULL;
         _cleanup_json_ json_t *root = NULL;
-        int r = berth_json_parse(buf, len, BERTH_SPEC_MAX_BYTES, &root, err);
+        int r = spec_json_parse(buf, len, &root, err);
         if (r < 0)
                 return berth_error_prefix(err, r, "config.json");
         if (!json_is_object(root))
@@ -412,7 +526,7 @@ int berth_spec_parse(const char *buf, size_t len, struct berth_spec **out, struc
         r = parse_toplevel(root, s, err);
         if (r < 0) {
                 strip_leading_dot(err);
-                return r;
+                return one_line(err, r);
         }
         *out = TAKE_PTR(s);
         return 0;
@@ -438,7 +552,7 @@ int berth_spec_parse_process(const char *buf, size_t len, struct berth_process *
 {
         memset(out, 0, sizeof(*out));
         _cleanup_json_ json_t *root = NULL;
-        int r = berth_json_parse(buf, len, BERTH_SPEC_MAX_BYTES, &root, err);
+        int r = spec_json_parse(buf, len, &root, err);
         if (r < 0)
                 return berth_error_prefix(err, r, "process");
         if (!json_is_object(root))
@@ -447,7 +561,7 @@ int berth_spec_parse_process(const char *buf, size_t len, struct berth_process *
         if (r < 0) {
                 berth_process_free(out);
                 memset(out, 0, sizeof(*out));
-                return r;
+                return one_line(err, r);
         }
         return 0;
 }
@@ -457,7 +571,7 @@ int berth_spec_parse_resources(const char *buf, size_t len, struct berth_resourc
 {
         memset(out, 0, sizeof(*out));
         _cleanup_json_ json_t *root = NULL;
-        int r = berth_json_parse(buf, len, BERTH_SPEC_MAX_BYTES, &root, err);
+        int r = spec_json_parse(buf, len, &root, err);
         if (r < 0)
                 return berth_error_prefix(err, r, "resources");
         if (!json_is_object(root))
@@ -466,7 +580,7 @@ int berth_spec_parse_resources(const char *buf, size_t len, struct berth_resourc
         if (r < 0) {
                 berth_resources_free(out);
                 memset(out, 0, sizeof(*out));
-                return r;
+                return one_line(err, r);
         }
         return 0;
 }

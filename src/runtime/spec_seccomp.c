@@ -121,9 +121,12 @@ static int parse_errno_ret(json_t *o, const char *key, const char *what,
                            enum berth_seccomp_action action, bool *has, uint32_t *out,
                            struct berth_error *err)
 {
-        int r = spec_get_u32(o, key, what, false, out, has, err);
+        int64_t v;
+        int r = spec_get_int_range(o, key, what, 0, 4095, false, &v, has, err);
         if (r < 0)
                 return r;
+        if (*has)
+                *out = (uint32_t)v;
         if (*has && action != BERTH_SECCOMP_ERRNO && action != BERTH_SECCOMP_TRACE)
                 return berth_error_set(err, EINVAL,
                                        "%s.%s is only valid with SCMP_ACT_ERRNO or "

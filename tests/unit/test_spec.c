@@ -666,6 +666,54 @@ static void test_edge_cases_accepted(void **state)
         assert_false(s2->has_seccomp);
 }
 
+/* uint64 fields above INT64_MAX (Docker writes RLIM_INFINITY as 18446744073709551615). */
+static void test_big_unsigned(void **state)
+{
+        (void)state;
+        _cleanup_free_ char *json =
+            cfg("\"annotations\": {\"n\": \"18446744073709551615\", \"e\": "
+                "\"\\\"9223372036854775808\"}, "
+                "\"process\": {\"cwd\": \"/\", \"rlimits\": [{\"type\": \"RLIMIT_CORE\", "
+                "\"soft\": 9223372036854775808, \"hard\": 18446744073709551615}]}, "
+                "\"linux\": {\"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": "
+                "[{\"names\": [\"x\"], \"action\": \"SCMP_ACT_LOG\", \"args\": [{\"index\": 1, "
+                "\"value\": 18446744073709551614, \"valueTwo\": 9223372036854775807, "
+                "\"op\": \"SCMP_CMP_MASKED_EQ\"}]}]}}");
+        _cleanup_spec_ struct berth_spec *s = parse_ok(json);
+        assert_true(s->process.rlimits[0].soft == UINT64_C(9223372036854775808));
+        assert_true(s->process.rlimits[0].hard == UINT64_MAX);
+        assert_true(s->seccomp.syscalls[0].args[0].value == UINT64_MAX - 1);
+        assert_true(s->seccomp.syscalls[0].args[0].value_two == INT64_MAX);
+        /* strings are never touched */
+        assert_string_equal(s->annotations[0].value, "18446744073709551615");
+        assert_string_equal(s->annotations[1].value, "\"9223372036854775808");
+
+        static const struct {
+                const char *json, *msg;
+        } bad[] = {
+            {"\"linux\": {\"resources\": {\"memory\": {\"limit\": 18446744073709551615}}}",
+             "linux.resources.memory.limit: 18446744073709551615 is out of range"},
+            {"\"process\": {\"cwd\": \"/\", \"rlimits\": [{\"type\": \"RLIMIT_CORE\", "
+             "\"soft\": 18446744073709551615, \"hard\": 5}]}",
+             "process.rlimits[0]: soft limit 18446744073709551615 is above hard limit 5"},
+            {"\"hostname\": 18446744073709551615", "hostname"},
+            {"\"x\": 18446744073709551616", "invalid JSON"},
+            {"\"x\": -18446744073709551615", "invalid JSON"},
+            {"\"linux\": {\"seccomp\": {\"defaultAction\": \"SCMP_ACT_ERRNO\", "
+             "\"defaultErrnoRet\": 4096}}",
+             "linux.seccomp.defaultErrnoRet: 4096 is out of range"},
+        };
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                _cleanup_free_ char *j = cfg(bad[i].json);
+                struct berth_error err = {0};
+                struct berth_spec *t = NULL;
+                assert_true(berth_spec_parse(j, strlen(j), &t, &err) < 0);
+                assert_null(t);
+                if (!strstr(err.msg, bad[i].msg))
+                        fail_msg("case %zu: '%s' lacks '%s'", i, err.msg, bad[i].msg);
+        }
+}
+
 static void test_mount_options(void **state)
 {
         (void)state;
@@ -890,6 +938,17 @@ static void test_limits(void **state)
         const char nul[] = "{\"ociVersion\": \"1.0.0\", \"root\": {\"path\": \"r\\u0000x\"}}";
         assert_true(berth_spec_parse(nul, sizeof(nul) - 1, &s, &err) < 0);
         assert_null(s);
+        /* messages stay on one line, whatever the input holds */
+        const char *nl[] = {
+            "{\"ociVersion\": \"1.0.0\", \"root\": {\"path\": \"r\"}, \"linux\": "
+            "{\"namespaces\": [{\"type\": \"a\\nb\"}]}}",
+            "{\"oc\\\n\": 1}",
+        };
+        for (size_t i = 0; i < 2; i++) {
+                assert_true(berth_spec_parse(nl[i], strlen(nl[i]), &s, &err) < 0);
+                assert_null(strchr(err.msg, '\n'));
+        }
+        assert_non_null(strstr(err.msg, "invalid JSON"));
         /* a NULL error pointer is allowed */
         assert_true(berth_spec_parse("{}", 2, &s, NULL) < 0);
 }
@@ -946,6 +1005,7 @@ int main(void)
             cmocka_unit_test(test_parse_resources),
             cmocka_unit_test(test_limits),
             cmocka_unit_test(test_load),
+            cmocka_unit_test(test_big_unsigned),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
