@@ -56,6 +56,7 @@ struct berth_id_mapping {
         uint32_t size;
 };
 
+/* soft/hard are RLIM_INFINITY (UINT64_MAX) when the config says -1 or 18446744073709551615. */
 struct berth_rlimit {
         int resource; /* RLIMIT_* */
         uint64_t soft;
@@ -111,7 +112,16 @@ struct berth_process {
 };
 
 /* One entry of "mounts". Options are split: known flags are folded into mount(2) flags,
- * propagation flags kept apart, the rest joined into `data`. */
+ * propagation flags kept apart, the rest joined into `data`.
+ *   - a relative destination (allowed by OCI for compatibility) is stored with a leading "/";
+ *   - options apply in order, a later one overriding an earlier ("ro,rw" is rw); of several
+ *     propagation options the last wins;
+ *   - type "bind", "bind" or "rbind" set is_bind and MS_BIND (rbind adds MS_REC);
+ *   - recursive atime options (rnoatime, ratime, rrelatime, rstrictatime) set MOUNT_ATTR__ATIME
+ *     in attr_clr and the chosen mode in attr_set, as mount_setattr(2) wants; "ratime" is
+ *     relatime;
+ *   - "tmpcopyup" and "defaults" are dropped (not passed to the kernel);
+ *   - uidMappings/gidMappings imply idmap, and an idmapped mount must be a bind mount. */
 struct berth_mount {
         char *destination;   /* absolute path inside the container */
         char *type;          /* "bind", "proc", "tmpfs", ...; NULL means bind if options
@@ -170,6 +180,15 @@ struct berth_kv {
         char *value;
 };
 
+/* What the parser normalises, so users of this struct see one spelling for each meaning:
+ *   - memory limit/reservation/swap/kernel/kernelTCP: 0 means "not set" (has_* false);
+ *     -1 is unlimited and kept as -1;
+ *   - cpu shares, quota and period: 0 means "not set" (has_* false); quota -1 is kept;
+ *   - cpu.cpus / cpu.mems "" means "not set" (NULL);
+ *   - pids.limit <= 0 means no limit and is stored as -1;
+ *   - blockIO weight/leafWeight 0 means "not set";
+ *   - device rules: type defaults to 'a', major/minor to -1, access to "rwm", and access
+ *     is rewritten in r, w, m order without duplicates. */
 struct berth_resources {
         struct berth_device_rule *devices;
         size_t n_devices;

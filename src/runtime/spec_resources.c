@@ -127,6 +127,11 @@ static int parse_memory(json_t *res, const char *rwhat, struct berth_resources *
                 return ret;
         if (r->has_mem_swappiness)
                 r->mem_swappiness = (uint64_t)sw;
+        /* 0 is "not set" (what runc and Docker send for an unset limit); never a limit of
+         * zero bytes. */
+        for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+                if (*has[i] && *vals[i] == 0)
+                        *has[i] = false;
         if (r->has_mem_limit && r->has_mem_swap && r->mem_limit > 0 && r->mem_swap > 0 &&
             r->mem_swap < r->mem_limit)
                 return berth_error_set(err, EINVAL,
@@ -186,7 +191,14 @@ static int parse_cpu(json_t *res, const char *rwhat, struct berth_resources *r,
             (ret = spec_get_int_range(o, "idle", what, 0, 1, false, &r->cpu_idle, &r->has_cpu_idle,
                                       err)) < 0)
                 return ret;
-        /* 0 is "not set" for shares and period (what Docker and runc send by default). */
+        /* 0 is "not set" for shares, quota and period (what Docker and runc send by
+         * default); the cgroup files refuse 0. */
+        if (r->has_cpu_shares && r->cpu_shares == 0)
+                r->has_cpu_shares = false;
+        if (r->has_cpu_period && r->cpu_period == 0)
+                r->has_cpu_period = false;
+        if (r->has_cpu_quota && r->cpu_quota == 0)
+                r->has_cpu_quota = false;
         if (r->has_cpu_shares && r->cpu_shares != 0 &&
             (r->cpu_shares < 2 || r->cpu_shares > 262144))
                 return berth_error_set(err, ERANGE, "%s.shares: %llu is out of range (2 to 262144)",

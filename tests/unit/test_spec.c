@@ -889,6 +889,27 @@ static void test_parse_resources(void **state)
         assert_false(r.has_cpu_shares);
         berth_resources_free(&r);
 
+        /* zeros that mean "not set" come out as not set */
+        const char *zeros =
+            "{\"memory\": {\"limit\": 0, \"swap\": 0, \"reservation\": -1}, "
+            "\"cpu\": {\"shares\": 0, \"quota\": 0, \"period\": 0, \"cpus\": \"\", "
+            "\"burst\": 0}, \"blockIO\": {\"weight\": 0}, \"devices\": [{\"allow\": "
+            "true, \"type\": \"b\", \"access\": \"mwrw\"}]}";
+        assert_int_equal(berth_spec_parse_resources(zeros, strlen(zeros), &r, &err), 0);
+        assert_false(r.has_mem_limit);
+        assert_false(r.has_mem_swap);
+        assert_true(r.has_mem_reservation);
+        assert_int_equal(r.mem_reservation, -1);
+        assert_false(r.has_cpu_shares);
+        assert_false(r.has_cpu_quota);
+        assert_false(r.has_cpu_period);
+        assert_true(r.has_cpu_burst);
+        assert_null(r.cpuset_cpus);
+        assert_false(r.has_blkio_weight);
+        assert_int_equal(r.devices[0].type, 'b');
+        assert_string_equal(r.devices[0].access, "rwm");
+        berth_resources_free(&r);
+
         const char *bad = "{\"cpu\": {\"cpus\": \"1\"}, \"unified\": {\"cgroup.procs/x\": \"1\"}}";
         assert_int_equal(berth_spec_parse_resources(bad, strlen(bad), &r, &err), -EINVAL);
         assert_non_null(strstr(err.msg, "resources.unified: invalid cgroup file name"));
