@@ -369,8 +369,13 @@ static int v2_apply(struct berth_cgroup *cg, const struct berth_resources *res,
                 r = berth_cgroup_v2_enable(cg, cg->fsroot, need, true, err);
         if (r == 0 && res->n_devices)
                 r = berth_cgroup_bpf_devices(cg, dir, res->devices, res->n_devices, err);
-        for (size_t i = 0; r == 0 && i < n; i++)
+        for (size_t i = 0; r == 0 && i < n; i++) {
+                /* kernels without swap accounting have no memory.swap.max: nothing to limit */
+                if (!strcmp(kv[i].key, "memory.swap.max") &&
+                    !berth_cgroup_file_exists(dir, "memory.swap.max"))
+                        continue;
                 r = berth_cgroup_write(cg, dir, kv[i].key, kv[i].value, err);
+        }
         berth_kv_array_free(kv, n);
         return r;
 }

@@ -1117,6 +1117,113 @@ static void test_real_bpf_devices(void **state)
         assert_int_equal(berth_cgroup_bpf_build(bad2, 1, &ins, &ni, &e), -EINVAL);
 }
 
+/* The v2 backend against the host's cgroup2 mount (the unified hierarchy on a hybrid
+ * host): directory, membership, cgroup.freeze / cgroup.events, cgroup.kill, eBPF device
+ * rules through berth_cgroup_update, destroy. */
+static void test_real_v2_backend(void **state)
+{
+        if (!real_host_ok())
+                return;
+        const char *uni = NULL;
+        enum berth_cgroup_mode mode;
+        if (berth_cgroup_detect("/sys/fs/cgroup", &mode, NULL) < 0)
+                fail_msg("detect failed");
+        if (mode == BERTH_CGROUP_V2)
+                uni = "/sys/fs/cgroup";
+        else if (mode == BERTH_CGROUP_HYBRID)
+                uni = "/sys/fs/cgroup/unified";
+        if (!uni) {
+                print_message("[  SKIPPED ] real v2 test: no cgroup2 mount\n");
+                return;
+        }
+        char *before = NULL;
+        char ctl[300];
+        snprintf(ctl, sizeof(ctl), "%s/cgroup.subtree_control", uni);
+        assert_int_equal(berth_read_file_at(AT_FDCWD, ctl, 4096, &before, NULL, NULL), 0);
+
+        char path[64];
+        snprintf(path, sizeof(path), "/berth-test-v2-%d", (int)getpid());
+        struct berth_cgroup *cg = NULL;
+        struct berth_error e = {0};
+        if (berth_cgroup_new_with_mode(uni, BERTH_CGROUP_V2, path, "t", &cg, &e) < 0)
+                fail_msg("new: %s", e.msg);
+        if (berth_cgroup_create(cg, NULL, &e) < 0)
+                fail_msg("create: %s", e.msg);
+        int ufd = berth_cgroup_open_unified_fd(cg);
+        assert_true(ufd >= 0);
+        close(ufd);
+
+        int wfd, gofd;
+        assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+        pid_t child = spawn_sleeper(&wfd, &gofd);
+        if (berth_cgroup_enter(cg, child, &e) < 0)
+                fail_msg("enter: %s", e.msg);
+        assert_int_equal(write(gofd, "g", 1), 1);
+        close(gofd);
+        pid_t *pids = NULL;
+        size_t n = 0;
+        for (int i = 0; i < 200 && n < 2; i++) {
+                assert_int_equal(berth_cgroup_pids(cg, &pids, &n, &e), 0);
+                free(pids);
+                usleep(5000);
+        }
+        assert_int_equal(n, 2);
+
+        bool frozen = true;
+        assert_int_equal(berth_cgroup_is_frozen(cg, &frozen, &e), 0);
+        assert_false(frozen);
+        if (berth_cgroup_freeze(cg, true, &e) < 0)
+                fail_msg("freeze: %s", e.msg);
+        assert_int_equal(berth_cgroup_is_frozen(cg, &frozen, &e), 0);
+        assert_true(frozen);
+        assert_int_equal(berth_cgroup_freeze(cg, false, &e), 0);
+
+        json_t *st = NULL;
+        assert_int_equal(berth_cgroup_stats(cg, &st, &e), 0);
+        assert_non_null(
+            json_object_get(json_object_get(json_object_get(st, "cpu"), "usage"), "total"));
+        json_decref(st);
+
+        /* device rules through the eBPF program */
+        struct berth_device_rule rules[] = {
+            {.allow = false, .type = 'a', .major = -1, .minor = -1, .access = "rwm"},
+            {.allow = true, .type = 'c', .major = 1, .minor = 3, .access = "rwm"},
+        };
+        struct berth_resources res = {.devices = rules, .n_devices = 2};
+        if (berth_cgroup_update(cg, &res, &e) < 0)
+                fail_msg("update devices: %s", e.msg);
+        char dir[256];
+        snprintf(dir, sizeof(dir), "%s%s/sub", uni, path);
+        assert_int_equal(mkdir(dir, 0755), 0);
+        assert_int_equal(child_open(dir, "/dev/null", O_RDWR), 0);
+        assert_int_equal(child_open(dir, "/dev/zero", O_RDONLY), 1);
+
+        /* SIGKILL through cgroup.kill (or freeze/kill/thaw on older kernels) */
+        if (berth_cgroup_kill_all(cg, SIGKILL, &e) < 0)
+                fail_msg("kill_all: %s", e.msg);
+        for (int i = 0; i < 2; i++) {
+                int status = 0;
+                pid_t w = waitpid(-1, &status, 0);
+                assert_true(w > 0);
+                assert_true(WIFSIGNALED(status));
+                assert_int_equal(WTERMSIG(status), SIGKILL);
+        }
+        close(wfd);
+        if (berth_cgroup_destroy(cg, &e) < 0)
+                fail_msg("destroy: %s", e.msg);
+        snprintf(dir, sizeof(dir), "%s%s", uni, path);
+        assert_int_equal(access(dir, F_OK), -1);
+        berth_cgroup_free(cg);
+
+        /* put back the root's controllers as they were */
+        char *after = NULL;
+        assert_int_equal(berth_read_file_at(AT_FDCWD, ctl, 4096, &after, NULL, NULL), 0);
+        if (strcmp(before, after) && strstr(after, "hugetlb") && !strstr(before, "hugetlb"))
+                berth_write_string_at(AT_FDCWD, ctl, "-hugetlb", NULL);
+        free(before);
+        free(after);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -1132,6 +1239,7 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_new_errors, setup_tmp, teardown_tmp),
             cmocka_unit_test(test_real_host),
             cmocka_unit_test(test_real_bpf_devices),
+            cmocka_unit_test(test_real_v2_backend),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
