@@ -7,6 +7,20 @@
  *
  * Ownership: berth_cgroup_new() returns an object the caller frees with berth_cgroup_free();
  * strings passed in are copied.
+ *
+ * Behaviour worth knowing:
+ *   - v1/hybrid: the hierarchies are the cgroup mounts directly under fsroot (from
+ *     /proc/self/mountinfo; a fake tree is listed instead).  Every hierarchy, name=systemd
+ *     included, gets the container's directory; on hybrid so does <fsroot>/unified.
+ *     hugetlb limits go to the unified hierarchy when only cgroup2 has hugetlb.
+ *   - v2: device rules become an eBPF program (BPF_CGROUP_DEVICE); memory.swappiness,
+ *     kernel memory and disableOOMKiller have no v2 file and are ignored; realtime cpu,
+ *     net_cls and net_prio are -ENOTSUP.  memory.swap.max is skipped when the kernel has
+ *     no swap accounting.
+ *   - A controller the host lacks but the resources need is -ENOTSUP naming it.
+ *   - destroy removes the container's directory and any cgroups below it (never a parent);
+ *     a missing directory is fine.
+ * Errors: negative errno, message in *err naming the file or field and the value.
  */
 #pragma once
 

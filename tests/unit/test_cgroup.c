@@ -597,6 +597,33 @@ static void make_v1_tree(bool hybrid)
         }
 }
 
+/* systemd notation decides the directories that get created, in every hierarchy */
+static void test_systemd_path_dirs(void **state)
+{
+        make_v1_tree(true);
+        struct berth_cgroup *cg =
+            new_fake(BERTH_CGROUP_HYBRID, "machine-ctr.slice:berth:abc", NULL);
+        struct berth_error e = {0};
+        assert_string_equal(cg->path, "/machine.slice/machine-ctr.slice/berth-abc.scope");
+        /* the kernel would create these files with each directory; the fake needs them */
+        mk("cpuset/machine.slice/machine-ctr.slice/berth-abc.scope");
+        files("cpuset/machine.slice", "cpuset.cpus cpuset.mems");
+        files("cpuset/machine.slice/machine-ctr.slice", "cpuset.cpus cpuset.mems");
+        files("cpuset/machine.slice/machine-ctr.slice/berth-abc.scope", "cpuset.cpus cpuset.mems");
+        if (berth_cgroup_create(cg, NULL, &e) < 0)
+                fail_msg("create: %s", e.msg);
+        assert_true(exists("memory/machine.slice/machine-ctr.slice/berth-abc.scope"));
+        assert_true(exists("systemd/machine.slice/machine-ctr.slice/berth-abc.scope"));
+        assert_true(exists("unified/machine.slice/machine-ctr.slice/berth-abc.scope"));
+        /* cpuset values were copied down every new level */
+        assert_file("cpuset/machine.slice/cpuset.cpus", "0-3");
+        assert_file("cpuset/machine.slice/machine-ctr.slice/berth-abc.scope/cpuset.mems", "0");
+        assert_int_equal(berth_cgroup_destroy(cg, &e), 0);
+        assert_false(exists("memory/machine.slice/machine-ctr.slice/berth-abc.scope"));
+        assert_true(exists("memory/machine.slice/machine-ctr.slice"));
+        berth_cgroup_free(cg);
+}
+
 static void test_v1_fake_lifecycle(void **state)
 {
         make_v1_tree(false);
@@ -1236,6 +1263,7 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_v2_freeze_timeout, setup_tmp, teardown_tmp),
             cmocka_unit_test_setup_teardown(test_v1_fake_lifecycle, setup_tmp, teardown_tmp),
             cmocka_unit_test_setup_teardown(test_hybrid_fake, setup_tmp, teardown_tmp),
+            cmocka_unit_test_setup_teardown(test_systemd_path_dirs, setup_tmp, teardown_tmp),
             cmocka_unit_test_setup_teardown(test_new_errors, setup_tmp, teardown_tmp),
             cmocka_unit_test(test_real_host),
             cmocka_unit_test(test_real_bpf_devices),
