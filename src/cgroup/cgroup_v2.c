@@ -353,6 +353,30 @@ static int needed_controllers(const struct berth_kv *kv, size_t n, char ***out)
         return 0;
 }
 
+/* Without io.weight (no iocost) but with BFQ, weights go to io.bfq.weight, whose range
+ * 1..1000 takes the blkio weight as it is. */
+static int v2_bfq_weights(struct berth_cgroup *cg, const char *dir,
+                          const struct berth_resources *res, struct berth_error *err)
+{
+        if (!berth_cgroup_file_exists(dir, "io.bfq.weight"))
+                return berth_error_set(err, ENOTSUP,
+                                       "linux.resources.blockIO.weight: no io.weight or "
+                                       "io.bfq.weight in '%s'",
+                                       dir);
+        int r = 0;
+        if (res->has_blkio_weight && res->blkio_weight != 0)
+                r = berth_cgroup_writef(cg, dir, "io.bfq.weight", err, "default %u",
+                                        res->blkio_weight);
+        for (size_t i = 0; r == 0 && i < res->n_blkio_weight_devices; i++) {
+                const struct berth_weight_device *w = &res->blkio_weight_devices[i];
+                if (w->has_weight)
+                        r = berth_cgroup_writef(cg, dir, "io.bfq.weight", err,
+                                                "%" PRId64 ":%" PRId64 " %u", w->major, w->minor,
+                                                w->weight);
+        }
+        return r;
+}
+
 static int v2_apply(struct berth_cgroup *cg, const struct berth_resources *res,
                     struct berth_error *err)
 {
@@ -369,11 +393,19 @@ static int v2_apply(struct berth_cgroup *cg, const struct berth_resources *res,
                 r = berth_cgroup_v2_enable(cg, cg->fsroot, need, true, err);
         if (r == 0 && res->n_devices)
                 r = berth_cgroup_bpf_devices(cg, dir, res->devices, res->n_devices, err);
+        bool bfq_done = false;
         for (size_t i = 0; r == 0 && i < n; i++) {
                 /* kernels without swap accounting have no memory.swap.max: nothing to limit */
                 if (!strcmp(kv[i].key, "memory.swap.max") &&
                     !berth_cgroup_file_exists(dir, "memory.swap.max"))
                         continue;
+                if (!strcmp(kv[i].key, "io.weight") &&
+                    !berth_cgroup_file_exists(dir, "io.weight")) {
+                        if (!bfq_done)
+                                r = v2_bfq_weights(cg, dir, res, err);
+                        bfq_done = true;
+                        continue;
+                }
                 r = berth_cgroup_write(cg, dir, kv[i].key, kv[i].value, err);
         }
         berth_kv_array_free(kv, n);

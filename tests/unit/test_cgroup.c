@@ -544,6 +544,50 @@ static void test_v2_fake_lifecycle(void **state)
         berth_buf_free(&log);
 }
 
+static void test_v2_io_weight_files(void **state)
+{
+        make_v2_tree();
+        struct berth_buf log = {0};
+        berth_buf_append(&log, "", 0);
+        struct berth_cgroup *cg = new_fake(BERTH_CGROUP_V2, "/berth/c1", &log);
+        struct berth_error e = {0};
+        struct berth_weight_device wd[] = {
+            {.major = 8, .minor = 0, .has_weight = true, .weight = 300}};
+        struct berth_resources res = {.has_blkio_weight = true,
+                                      .blkio_weight = 500,
+                                      .blkio_weight_devices = wd,
+                                      .n_blkio_weight_devices = 1};
+        /* iocost: io.weight with the converted values */
+        assert_int_equal(berth_cgroup_update(cg, &res, &e), 0);
+        assert_string_equal(log.data, "cgroup.subtree_control=+io\n"
+                                      "cgroup.subtree_control=+io\n"
+                                      "io.weight=default 4950\n"
+                                      "io.weight=8:0 2930\n");
+        /* BFQ only: io.bfq.weight with the blkio values as they are */
+        assert_int_equal(unlink(P("berth/c1/io.weight")), 0);
+        put("berth/c1/io.bfq.weight", "");
+        log.len = 0;
+        log.data[0] = '\0';
+        assert_int_equal(berth_cgroup_update(cg, &res, &e), 0);
+        assert_string_equal(log.data, "cgroup.subtree_control=+io\n"
+                                      "cgroup.subtree_control=+io\n"
+                                      "io.bfq.weight=default 500\n"
+                                      "io.bfq.weight=8:0 300\n");
+        /* neither: a clear error */
+        assert_int_equal(unlink(P("berth/c1/io.bfq.weight")), 0);
+        assert_int_equal(berth_cgroup_update(cg, &res, &e), -ENOTSUP);
+        assert_non_null(strstr(e.msg, "io.bfq.weight"));
+        /* no swap accounting: memory.swap.max is skipped */
+        assert_int_equal(unlink(P("berth/c1/memory.swap.max")), 0);
+        struct berth_resources mem = {
+            .has_mem_limit = true, .mem_limit = 4096, .has_mem_swap = true, .mem_swap = 8192};
+        assert_int_equal(berth_cgroup_update(cg, &mem, &e), 0);
+        assert_file("berth/c1/memory.max", "4096");
+        assert_false(exists("berth/c1/memory.swap.max"));
+        berth_cgroup_free(cg);
+        berth_buf_free(&log);
+}
+
 static void test_v2_freeze_timeout(void **state)
 {
         make_v2_tree();
@@ -1261,6 +1305,7 @@ int main(void)
             cmocka_unit_test(test_v2_pids_io_hugetlb_unified),
             cmocka_unit_test_setup_teardown(test_v2_fake_lifecycle, setup_tmp, teardown_tmp),
             cmocka_unit_test_setup_teardown(test_v2_freeze_timeout, setup_tmp, teardown_tmp),
+            cmocka_unit_test_setup_teardown(test_v2_io_weight_files, setup_tmp, teardown_tmp),
             cmocka_unit_test_setup_teardown(test_v1_fake_lifecycle, setup_tmp, teardown_tmp),
             cmocka_unit_test_setup_teardown(test_hybrid_fake, setup_tmp, teardown_tmp),
             cmocka_unit_test_setup_teardown(test_systemd_path_dirs, setup_tmp, teardown_tmp),
