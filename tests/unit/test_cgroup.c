@@ -400,51 +400,9 @@ static struct berth_cgroup *new_fake(enum berth_cgroup_mode mode, const char *pa
         return cg;
 }
 
-static void test_v2_fake_lifecycle(void **state)
+static void v2_check_update_enter_freeze(struct berth_cgroup *cg)
 {
-        make_v2_tree();
-        struct berth_buf log = {0};
-        berth_buf_append(&log, "", 0);
-        struct berth_cgroup *cg = new_fake(BERTH_CGROUP_V2, "/berth/c1", &log);
         struct berth_error e = {0};
-        struct berth_kv un[] = {{(char *)"memory.oom.group", (char *)"1"}};
-        struct berth_resources res = {.has_mem_limit = true,
-                                      .mem_limit = 1 << 20,
-                                      .has_mem_swap = true,
-                                      .mem_swap = 3 << 20,
-                                      .has_cpu_shares = true,
-                                      .cpu_shares = 1024,
-                                      .has_cpu_quota = true,
-                                      .cpu_quota = 50000,
-                                      .has_cpu_period = true,
-                                      .cpu_period = 100000,
-                                      .has_pids_limit = true,
-                                      .pids_limit = -1,
-                                      .unified = un,
-                                      .n_unified = 1};
-        if (berth_cgroup_create(cg, &res, &e) < 0)
-                fail_msg("create: %s", e.msg);
-        assert_string_equal(log.data, "cgroup.subtree_control=+cpu +cpuset +io +memory +pids\n"
-                                      "cgroup.subtree_control=+cpu +io +memory +pids\n"
-                                      "cgroup.subtree_control=+cpu +memory +pids\n"
-                                      "cgroup.subtree_control=+cpu +memory +pids\n"
-                                      "cpu.weight=39\n"
-                                      "cpu.max=50000 100000\n"
-                                      "memory.max=1048576\n"
-                                      "memory.swap.max=2097152\n"
-                                      "pids.max=max\n"
-                                      "memory.oom.group=1\n");
-        assert_file("cgroup.subtree_control", "+cpu +memory +pids");
-        assert_file("berth/cgroup.subtree_control", "+cpu +memory +pids");
-        assert_file("berth/c1/cpu.weight", "39");
-        assert_file("berth/c1/cpu.max", "50000 100000");
-        assert_file("berth/c1/memory.max", "1048576");
-        assert_file("berth/c1/memory.swap.max", "2097152");
-        assert_file("berth/c1/pids.max", "max");
-        assert_file("berth/c1/memory.oom.group", "1");
-        /* the leaf itself never gets controllers enabled (it holds the processes) */
-        assert_false(exists("berth/c1/cgroup.subtree_control"));
-
         /* update */
         struct berth_resources upd = {.has_pids_limit = true, .pids_limit = 42};
         assert_int_equal(berth_cgroup_update(cg, &upd, &e), 0);
@@ -487,7 +445,12 @@ static void test_v2_fake_lifecycle(void **state)
         /* SIGKILL goes through cgroup.kill */
         assert_int_equal(berth_cgroup_kill_all(cg, SIGKILL, &e), 0);
         assert_file("berth/c1/cgroup.kill", "1");
+}
 
+static void v2_check_stats_destroy(struct berth_cgroup *cg)
+{
+        struct berth_error e = {0};
+        size_t n = 0;
         /* stats */
         put("berth/c1/memory.current", "1000\n");
         put("berth/c1/memory.stat", "anon 10\nfile 20\n");
@@ -540,6 +503,55 @@ static void test_v2_fake_lifecycle(void **state)
         assert_true(exists("berth"));
         /* destroying twice is fine */
         assert_int_equal(berth_cgroup_destroy(cg, &e), 0);
+}
+
+static void test_v2_fake_lifecycle(void **state)
+{
+        make_v2_tree();
+        struct berth_buf log = {0};
+        berth_buf_append(&log, "", 0);
+        struct berth_cgroup *cg = new_fake(BERTH_CGROUP_V2, "/berth/c1", &log);
+        struct berth_error e = {0};
+        struct berth_kv un[] = {{(char *)"memory.oom.group", (char *)"1"}};
+        struct berth_resources res = {.has_mem_limit = true,
+                                      .mem_limit = 1 << 20,
+                                      .has_mem_swap = true,
+                                      .mem_swap = 3 << 20,
+                                      .has_cpu_shares = true,
+                                      .cpu_shares = 1024,
+                                      .has_cpu_quota = true,
+                                      .cpu_quota = 50000,
+                                      .has_cpu_period = true,
+                                      .cpu_period = 100000,
+                                      .has_pids_limit = true,
+                                      .pids_limit = -1,
+                                      .unified = un,
+                                      .n_unified = 1};
+        if (berth_cgroup_create(cg, &res, &e) < 0)
+                fail_msg("create: %s", e.msg);
+        assert_string_equal(log.data, "cgroup.subtree_control=+cpu +cpuset +io +memory +pids\n"
+                                      "cgroup.subtree_control=+cpu +io +memory +pids\n"
+                                      "cgroup.subtree_control=+cpu +memory +pids\n"
+                                      "cgroup.subtree_control=+cpu +memory +pids\n"
+                                      "cpu.weight=39\n"
+                                      "cpu.max=50000 100000\n"
+                                      "memory.max=1048576\n"
+                                      "memory.swap.max=2097152\n"
+                                      "pids.max=max\n"
+                                      "memory.oom.group=1\n");
+        assert_file("cgroup.subtree_control", "+cpu +memory +pids");
+        assert_file("berth/cgroup.subtree_control", "+cpu +memory +pids");
+        assert_file("berth/c1/cpu.weight", "39");
+        assert_file("berth/c1/cpu.max", "50000 100000");
+        assert_file("berth/c1/memory.max", "1048576");
+        assert_file("berth/c1/memory.swap.max", "2097152");
+        assert_file("berth/c1/pids.max", "max");
+        assert_file("berth/c1/memory.oom.group", "1");
+        /* the leaf itself never gets controllers enabled (it holds the processes) */
+        assert_false(exists("berth/c1/cgroup.subtree_control"));
+
+        v2_check_update_enter_freeze(cg);
+        v2_check_stats_destroy(cg);
         berth_cgroup_free(cg);
         berth_buf_free(&log);
 }
@@ -668,6 +680,139 @@ static void test_systemd_path_dirs(void **state)
         berth_cgroup_free(cg);
 }
 
+static void v1_check_updates(struct berth_cgroup *cg, struct berth_buf *log)
+{
+        struct berth_error e = {0};
+        /* raising the limit above the current memsw: memsw is written first */
+        log->len = 0;
+        log->data[0] = '\0';
+        struct berth_resources up = {.has_mem_limit = true,
+                                     .mem_limit = 300 << 20,
+                                     .has_mem_swap = true,
+                                     .mem_swap = 400 << 20};
+        assert_int_equal(berth_cgroup_update(cg, &up, &e), 0);
+        assert_string_equal(log->data, "memory.memsw.limit_in_bytes=419430400\n"
+                                       "memory.limit_in_bytes=314572800\n");
+        /* swap below memory is refused */
+        up.mem_swap = 100 << 20;
+        assert_int_equal(berth_cgroup_update(cg, &up, &e), -EINVAL);
+        assert_non_null(strstr(e.msg, "memory.swap"));
+        /* without a memsw file the swap limit is skipped */
+        assert_int_equal(unlink(P("memory/berth/c1/memory.memsw.limit_in_bytes")), 0);
+        log->len = 0;
+        log->data[0] = '\0';
+        up.mem_swap = 500 << 20;
+        assert_int_equal(berth_cgroup_update(cg, &up, &e), 0);
+        assert_string_equal(log->data, "memory.limit_in_bytes=314572800\n");
+        /* a controller the host lacks is a clear error */
+        struct berth_resources net = {.has_net_class_id = true, .net_class_id = 7};
+        assert_int_equal(berth_cgroup_update(cg, &net, &e), -ENOTSUP);
+        assert_non_null(strstr(e.msg, "net_cls"));
+        struct berth_kv un[] = {{(char *)"memory.max", (char *)"1"}};
+        struct berth_resources unres = {.unified = un, .n_unified = 1};
+        assert_int_equal(berth_cgroup_update(cg, &unres, &e), -ENOTSUP);
+}
+
+static void v1_check_enter_freeze(struct berth_cgroup *cg, struct berth_buf *log)
+{
+        struct berth_error e = {0};
+        /* enter: every hierarchy, including name=systemd */
+        assert_int_equal(berth_cgroup_enter(cg, 777, &e), 0);
+        for (size_t i = 0; i < ARRAY_SIZE(v1_dirs); i++) {
+                char rel[128];
+                snprintf(rel, sizeof(rel), "%s/berth/c1/cgroup.procs", v1_dirs[i]);
+                assert_file(rel, "777");
+        }
+        assert_int_equal(berth_cgroup_open_unified_fd(cg), -1);
+
+        /* freezer */
+        bool frozen = true;
+        assert_int_equal(berth_cgroup_is_frozen(cg, &frozen, &e), 0);
+        assert_false(frozen);
+        assert_int_equal(berth_cgroup_freeze(cg, true, &e), 0);
+        assert_file("freezer/berth/c1/freezer.state", "FROZEN");
+        assert_int_equal(berth_cgroup_is_frozen(cg, &frozen, &e), 0);
+        assert_true(frozen);
+        assert_int_equal(berth_cgroup_freeze(cg, false, &e), 0);
+        assert_file("freezer/berth/c1/freezer.state", "THAWED");
+}
+
+static void v1_check_stats_oom(struct berth_cgroup *cg, struct berth_buf *log)
+{
+        struct berth_error e = {0};
+        /* stats from v1 files */
+        put("memory/berth/c1/memory.stat", "cache 11\nrss 22\ntotal_cache 33\n");
+        put("memory/berth/c1/memory.usage_in_bytes", "4096\n");
+        put("memory/berth/c1/memory.max_usage_in_bytes", "8192\n");
+        put("memory/berth/c1/memory.failcnt", "0\n");
+        put("pids/berth/c1/pids.current", "2\n");
+        put("cpu,cpuacct/berth/c1/cpuacct.usage", "123456\n");
+        put("cpu,cpuacct/berth/c1/cpuacct.usage_percpu", "100000 23456 \n");
+        put("cpu,cpuacct/berth/c1/cpu.stat", "nr_periods 4\nnr_throttled 2\nthrottled_time 99\n");
+        put("blkio/berth/c1/blkio.throttle.io_service_bytes_recursive",
+            "8:0 Read 512\n8:0 Write 1024\nTotal 1536\n");
+        json_t *st = NULL;
+        assert_int_equal(berth_cgroup_stats(cg, &st, &e), 0);
+        char *js = berth_json_dump(st, false);
+        assert_string_equal(
+            js, "{\"cpu\":{\"usage\":{\"total\":123456,\"percpu\":[100000,23456]},"
+                "\"throttling\":{\"periods\":4,\"throttledPeriods\":2,\"throttledTime\":99}},"
+                "\"memory\":{\"cache\":33,\"usage\":{\"usage\":4096,\"max\":8192,\"failcnt\":0,"
+                "\"limit\":314572800},\"raw\":{\"cache\":11,\"rss\":22,\"total_cache\":33}},"
+                "\"pids\":{\"current\":2,\"limit\":0},"
+                "\"blkio\":{\"ioServiceBytesRecursive\":[{\"major\":8,\"minor\":0,\"op\":"
+                "\"Read\",\"value\":512},{\"major\":8,\"minor\":0,\"op\":\"Write\",\"value\":"
+                "1024}]}}");
+        free(js);
+        json_decref(st);
+
+        bool killed = true;
+        put("memory/berth/c1/memory.oom_control", "oom_kill_disable 1\nunder_oom 0\noom_kill 0\n");
+        assert_int_equal(berth_cgroup_oom_killed(cg, &killed, &e), 0);
+        assert_false(killed);
+        put("memory/berth/c1/memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 1\n");
+        assert_int_equal(berth_cgroup_oom_killed(cg, &killed, &e), 0);
+        assert_true(killed);
+}
+
+static void v1_check_mountinfo_destroy(struct berth_cgroup *cg, struct berth_buf *log)
+{
+        struct berth_error e = {0};
+        /* mountinfo: one entry per hierarchy plus the alias links */
+        struct berth_cgroup_mountinfo *m = NULL;
+        size_t n = 0;
+        assert_int_equal(berth_cgroup_mountinfo(cg, &m, &n, &e), 0);
+        assert_int_equal(n, ARRAY_SIZE(v1_dirs) + 2);
+        for (size_t i = 0; i < ARRAY_SIZE(v1_dirs); i++) {
+                assert_string_equal(m[i].name, v1_dirs[i]);
+                assert_string_equal(m[i].fstype, "cgroup");
+                char rel[128];
+                snprintf(rel, sizeof(rel), "%s/berth/c1", v1_dirs[i]);
+                assert_string_equal(m[i].host_path, P("%s", rel));
+        }
+        assert_string_equal(m[1].options, "cpu,cpuacct");
+        assert_string_equal(m[7].options, "name=systemd");
+        bool saw_cpu = false, saw_cpuacct = false;
+        for (size_t i = ARRAY_SIZE(v1_dirs); i < n; i++) {
+                assert_string_equal(m[i].symlink_target, "cpu,cpuacct");
+                assert_null(m[i].host_path);
+                saw_cpu |= !strcmp(m[i].name, "cpu");
+                saw_cpuacct |= !strcmp(m[i].name, "cpuacct");
+        }
+        assert_true(saw_cpu && saw_cpuacct);
+        berth_cgroup_mountinfo_free(m, n);
+
+        /* destroy: every hierarchy, parents stay */
+        assert_int_equal(berth_cgroup_destroy(cg, &e), 0);
+        for (size_t i = 0; i < ARRAY_SIZE(v1_dirs); i++) {
+                char rel[128];
+                snprintf(rel, sizeof(rel), "%s/berth/c1", v1_dirs[i]);
+                assert_false(exists(rel));
+                snprintf(rel, sizeof(rel), "%s/berth", v1_dirs[i]);
+                assert_true(exists(rel));
+        }
+}
+
 static void test_v1_fake_lifecycle(void **state)
 {
         make_v1_tree(false);
@@ -752,122 +897,10 @@ static void test_v1_fake_lifecycle(void **state)
         assert_file("blkio/berth/c1/blkio.throttle.read_bps_device", "8:0 1048576");
         assert_false(exists("memory/berth/c1/memory.kmem.limit_in_bytes"));
 
-        /* raising the limit above the current memsw: memsw is written first */
-        log.len = 0;
-        log.data[0] = '\0';
-        struct berth_resources up = {.has_mem_limit = true,
-                                     .mem_limit = 300 << 20,
-                                     .has_mem_swap = true,
-                                     .mem_swap = 400 << 20};
-        assert_int_equal(berth_cgroup_update(cg, &up, &e), 0);
-        assert_string_equal(log.data, "memory.memsw.limit_in_bytes=419430400\n"
-                                      "memory.limit_in_bytes=314572800\n");
-        /* swap below memory is refused */
-        up.mem_swap = 100 << 20;
-        assert_int_equal(berth_cgroup_update(cg, &up, &e), -EINVAL);
-        assert_non_null(strstr(e.msg, "memory.swap"));
-        /* without a memsw file the swap limit is skipped */
-        assert_int_equal(unlink(P("memory/berth/c1/memory.memsw.limit_in_bytes")), 0);
-        log.len = 0;
-        log.data[0] = '\0';
-        up.mem_swap = 500 << 20;
-        assert_int_equal(berth_cgroup_update(cg, &up, &e), 0);
-        assert_string_equal(log.data, "memory.limit_in_bytes=314572800\n");
-        /* a controller the host lacks is a clear error */
-        struct berth_resources net = {.has_net_class_id = true, .net_class_id = 7};
-        assert_int_equal(berth_cgroup_update(cg, &net, &e), -ENOTSUP);
-        assert_non_null(strstr(e.msg, "net_cls"));
-        struct berth_kv un[] = {{(char *)"memory.max", (char *)"1"}};
-        struct berth_resources unres = {.unified = un, .n_unified = 1};
-        assert_int_equal(berth_cgroup_update(cg, &unres, &e), -ENOTSUP);
-
-        /* enter: every hierarchy, including name=systemd */
-        assert_int_equal(berth_cgroup_enter(cg, 777, &e), 0);
-        for (size_t i = 0; i < ARRAY_SIZE(v1_dirs); i++) {
-                char rel[128];
-                snprintf(rel, sizeof(rel), "%s/berth/c1/cgroup.procs", v1_dirs[i]);
-                assert_file(rel, "777");
-        }
-        assert_int_equal(berth_cgroup_open_unified_fd(cg), -1);
-
-        /* freezer */
-        bool frozen = true;
-        assert_int_equal(berth_cgroup_is_frozen(cg, &frozen, &e), 0);
-        assert_false(frozen);
-        assert_int_equal(berth_cgroup_freeze(cg, true, &e), 0);
-        assert_file("freezer/berth/c1/freezer.state", "FROZEN");
-        assert_int_equal(berth_cgroup_is_frozen(cg, &frozen, &e), 0);
-        assert_true(frozen);
-        assert_int_equal(berth_cgroup_freeze(cg, false, &e), 0);
-        assert_file("freezer/berth/c1/freezer.state", "THAWED");
-
-        /* stats from v1 files */
-        put("memory/berth/c1/memory.stat", "cache 11\nrss 22\ntotal_cache 33\n");
-        put("memory/berth/c1/memory.usage_in_bytes", "4096\n");
-        put("memory/berth/c1/memory.max_usage_in_bytes", "8192\n");
-        put("memory/berth/c1/memory.failcnt", "0\n");
-        put("pids/berth/c1/pids.current", "2\n");
-        put("cpu,cpuacct/berth/c1/cpuacct.usage", "123456\n");
-        put("cpu,cpuacct/berth/c1/cpuacct.usage_percpu", "100000 23456 \n");
-        put("cpu,cpuacct/berth/c1/cpu.stat", "nr_periods 4\nnr_throttled 2\nthrottled_time 99\n");
-        put("blkio/berth/c1/blkio.throttle.io_service_bytes_recursive",
-            "8:0 Read 512\n8:0 Write 1024\nTotal 1536\n");
-        json_t *st = NULL;
-        assert_int_equal(berth_cgroup_stats(cg, &st, &e), 0);
-        char *js = berth_json_dump(st, false);
-        assert_string_equal(
-            js, "{\"cpu\":{\"usage\":{\"total\":123456,\"percpu\":[100000,23456]},"
-                "\"throttling\":{\"periods\":4,\"throttledPeriods\":2,\"throttledTime\":99}},"
-                "\"memory\":{\"cache\":33,\"usage\":{\"usage\":4096,\"max\":8192,\"failcnt\":0,"
-                "\"limit\":314572800},\"raw\":{\"cache\":11,\"rss\":22,\"total_cache\":33}},"
-                "\"pids\":{\"current\":2,\"limit\":0},"
-                "\"blkio\":{\"ioServiceBytesRecursive\":[{\"major\":8,\"minor\":0,\"op\":"
-                "\"Read\",\"value\":512},{\"major\":8,\"minor\":0,\"op\":\"Write\",\"value\":"
-                "1024}]}}");
-        free(js);
-        json_decref(st);
-
-        bool killed = true;
-        put("memory/berth/c1/memory.oom_control", "oom_kill_disable 1\nunder_oom 0\noom_kill 0\n");
-        assert_int_equal(berth_cgroup_oom_killed(cg, &killed, &e), 0);
-        assert_false(killed);
-        put("memory/berth/c1/memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 1\n");
-        assert_int_equal(berth_cgroup_oom_killed(cg, &killed, &e), 0);
-        assert_true(killed);
-
-        /* mountinfo: one entry per hierarchy plus the alias links */
-        struct berth_cgroup_mountinfo *m = NULL;
-        size_t n = 0;
-        assert_int_equal(berth_cgroup_mountinfo(cg, &m, &n, &e), 0);
-        assert_int_equal(n, ARRAY_SIZE(v1_dirs) + 2);
-        for (size_t i = 0; i < ARRAY_SIZE(v1_dirs); i++) {
-                assert_string_equal(m[i].name, v1_dirs[i]);
-                assert_string_equal(m[i].fstype, "cgroup");
-                char rel[128];
-                snprintf(rel, sizeof(rel), "%s/berth/c1", v1_dirs[i]);
-                assert_string_equal(m[i].host_path, P("%s", rel));
-        }
-        assert_string_equal(m[1].options, "cpu,cpuacct");
-        assert_string_equal(m[7].options, "name=systemd");
-        bool saw_cpu = false, saw_cpuacct = false;
-        for (size_t i = ARRAY_SIZE(v1_dirs); i < n; i++) {
-                assert_string_equal(m[i].symlink_target, "cpu,cpuacct");
-                assert_null(m[i].host_path);
-                saw_cpu |= !strcmp(m[i].name, "cpu");
-                saw_cpuacct |= !strcmp(m[i].name, "cpuacct");
-        }
-        assert_true(saw_cpu && saw_cpuacct);
-        berth_cgroup_mountinfo_free(m, n);
-
-        /* destroy: every hierarchy, parents stay */
-        assert_int_equal(berth_cgroup_destroy(cg, &e), 0);
-        for (size_t i = 0; i < ARRAY_SIZE(v1_dirs); i++) {
-                char rel[128];
-                snprintf(rel, sizeof(rel), "%s/berth/c1", v1_dirs[i]);
-                assert_false(exists(rel));
-                snprintf(rel, sizeof(rel), "%s/berth", v1_dirs[i]);
-                assert_true(exists(rel));
-        }
+        v1_check_updates(cg, &log);
+        v1_check_enter_freeze(cg, &log);
+        v1_check_stats_oom(cg, &log);
+        v1_check_mountinfo_destroy(cg, &log);
         berth_cgroup_free(cg);
         berth_buf_free(&log);
 }
@@ -1010,16 +1043,112 @@ static bool contains_pid(const pid_t *v, size_t n, pid_t p)
         return false;
 }
 
+/* Real-host tests keep what they made here, so that the teardown removes it even when an
+ * assertion failed half-way. */
+static struct berth_cgroup *real_cg;
+static char real_dir[256];
+
+static int teardown_real(void **state)
+{
+        if (real_cg) {
+                (void)berth_cgroup_kill_all(real_cg, SIGKILL, NULL);
+                while (waitpid(-1, NULL, 0) > 0)
+                        ;
+                (void)berth_cgroup_destroy(real_cg, NULL);
+                berth_cgroup_free(real_cg);
+                real_cg = NULL;
+        }
+        if (real_dir[0]) {
+                _cleanup_free_ char *sub = berth_strdup_printf("%s/sub", real_dir);
+                rmdir(sub);
+                rmdir(real_dir);
+                real_dir[0] = '\0';
+        }
+        return 0;
+}
+
+/* A child moved into cg that then forks a grandchild inside it; returns the child. */
+static pid_t start_family(struct berth_cgroup *cg, int *wfd)
+{
+        struct berth_error e = {0};
+        int gofd;
+        assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+        pid_t child = spawn_sleeper(wfd, &gofd);
+        if (berth_cgroup_enter(cg, child, &e) < 0)
+                fail_msg("enter: %s", e.msg);
+        pid_t *pids = NULL;
+        size_t n = 0;
+        assert_int_equal(berth_cgroup_pids(cg, &pids, &n, &e), 0);
+        assert_int_equal(n, 1);
+        assert_true(contains_pid(pids, n, child));
+        free(pids);
+        assert_int_equal(write(gofd, "g", 1), 1);
+        close(gofd);
+        for (int i = 0; i < 200 && n < 2; i++) {
+                assert_int_equal(berth_cgroup_pids(cg, &pids, &n, &e), 0);
+                free(pids);
+                usleep(5000);
+        }
+        assert_int_equal(n, 2);
+        return child;
+}
+
+/* kill_all with SIGKILL: both processes die of it and the cgroup is empty. */
+static void kill_family(struct berth_cgroup *cg, int wfd)
+{
+        struct berth_error e = {0};
+        if (berth_cgroup_kill_all(cg, SIGKILL, &e) < 0)
+                fail_msg("kill_all: %s", e.msg);
+        for (int i = 0; i < 2; i++) {
+                int status = 0;
+                pid_t w = waitpid(-1, &status, 0);
+                assert_true(w > 0);
+                assert_true(WIFSIGNALED(status));
+                assert_int_equal(WTERMSIG(status), SIGKILL);
+        }
+        close(wfd);
+        pid_t *pids = NULL;
+        size_t n = 0;
+        assert_int_equal(berth_cgroup_pids(cg, &pids, &n, &e), 0);
+        free(pids);
+        assert_int_equal(n, 0);
+}
+
+static void freeze_cycle(struct berth_cgroup *cg)
+{
+        struct berth_error e = {0};
+        bool frozen = true;
+        assert_int_equal(berth_cgroup_is_frozen(cg, &frozen, &e), 0);
+        assert_false(frozen);
+        if (berth_cgroup_freeze(cg, true, &e) < 0)
+                fail_msg("freeze: %s", e.msg);
+        assert_int_equal(berth_cgroup_is_frozen(cg, &frozen, &e), 0);
+        assert_true(frozen);
+        assert_int_equal(berth_cgroup_freeze(cg, false, &e), 0);
+        assert_int_equal(berth_cgroup_is_frozen(cg, &frozen, &e), 0);
+        assert_false(frozen);
+}
+
+static void assert_host_file(const char *fmt, const char *path, const char *want)
+{
+        char buf[256];
+        char *s = NULL;
+        snprintf(buf, sizeof(buf), fmt, path);
+        assert_int_equal(berth_read_file_at(AT_FDCWD, buf, 4096, &s, NULL, NULL), 0);
+        assert_string_equal(s, want);
+        free(s);
+}
+
 static void test_real_host(void **state)
 {
         if (!real_host_ok())
                 return;
-        char path[64];
+        char path[64], buf[256];
         snprintf(path, sizeof(path), "/berth-test-%d", (int)getpid());
-        struct berth_cgroup *cg = NULL;
         struct berth_error e = {0};
-        if (berth_cgroup_new("/sys/fs/cgroup", path, "t", &cg, &e) < 0)
+        if (berth_cgroup_new("/sys/fs/cgroup", path, "t", &real_cg, &e) < 0)
                 fail_msg("new: %s", e.msg);
+        struct berth_cgroup *cg = real_cg;
         enum berth_cgroup_mode mode;
         assert_int_equal(berth_cgroup_detect("/sys/fs/cgroup", &mode, &e), 0);
         assert_int_equal(cg->mode, mode);
@@ -1031,46 +1160,27 @@ static void test_real_host(void **state)
                                       .pids_limit = 32,
                                       .has_cpu_shares = true,
                                       .cpu_shares = 256};
-        if (berth_cgroup_create(cg, &res, &e) < 0) {
-                berth_cgroup_destroy(cg, NULL);
+        if (berth_cgroup_create(cg, &res, &e) < 0)
                 fail_msg("create: %s", e.msg);
-        }
-        char buf[256];
-        snprintf(buf, sizeof(buf), "/sys/fs/cgroup/memory%s/memory.limit_in_bytes", path);
-        char *s = NULL;
-        assert_int_equal(berth_read_file_at(AT_FDCWD, buf, 4096, &s, NULL, NULL), 0);
-        assert_string_equal(s, "67108864\n");
-        free(s);
-        snprintf(buf, sizeof(buf), "/sys/fs/cgroup/pids%s/pids.max", path);
-        assert_int_equal(berth_read_file_at(AT_FDCWD, buf, 4096, &s, NULL, NULL), 0);
-        assert_string_equal(s, "32\n");
-        free(s);
+        assert_host_file("/sys/fs/cgroup/memory%s/memory.limit_in_bytes", path, "67108864\n");
+        assert_host_file("/sys/fs/cgroup/pids%s/pids.max", path, "32\n");
 
-        int wfd, gofd;
-        assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
-        pid_t child = spawn_sleeper(&wfd, &gofd);
-        if (berth_cgroup_enter(cg, child, &e) < 0)
-                fail_msg("enter: %s", e.msg);
-        pid_t *pids = NULL;
-        size_t n = 0;
-        assert_int_equal(berth_cgroup_pids(cg, &pids, &n, &e), 0);
-        assert_int_equal(n, 1);
-        assert_true(contains_pid(pids, n, child));
-        free(pids);
-        /* now the child forks inside the cgroup */
-        assert_int_equal(write(gofd, "g", 1), 1);
-        close(gofd);
-        for (int i = 0; i < 200 && n < 2; i++) {
-                assert_int_equal(berth_cgroup_pids(cg, &pids, &n, &e), 0);
-                free(pids);
-                usleep(5000);
-        }
-        assert_int_equal(n, 2);
+        int wfd;
+        pid_t child = start_family(cg, &wfd);
         if (mode == BERTH_CGROUP_HYBRID) {
+                /* the unified hierarchy sees both processes too */
                 snprintf(buf, sizeof(buf), "/sys/fs/cgroup/unified%s/cgroup.procs", path);
+                char *s = NULL, *save = NULL;
                 assert_int_equal(berth_read_file_at(AT_FDCWD, buf, 4096, &s, NULL, NULL), 0);
-                assert_int_equal(strtol(s, NULL, 10), child);
+                int lines = 0;
+                bool has_child = false;
+                for (char *t = strtok_r(s, "\n", &save); t; t = strtok_r(NULL, "\n", &save)) {
+                        lines++;
+                        has_child |= strtol(t, NULL, 10) == child;
+                }
                 free(s);
+                assert_int_equal(lines, 2);
+                assert_true(has_child);
         }
 
         json_t *st = NULL;
@@ -1084,31 +1194,8 @@ static void test_real_host(void **state)
                          32);
         json_decref(st);
 
-        bool frozen = true;
-        assert_int_equal(berth_cgroup_is_frozen(cg, &frozen, &e), 0);
-        assert_false(frozen);
-        if (berth_cgroup_freeze(cg, true, &e) < 0)
-                fail_msg("freeze: %s", e.msg);
-        assert_int_equal(berth_cgroup_is_frozen(cg, &frozen, &e), 0);
-        assert_true(frozen);
-        assert_int_equal(berth_cgroup_freeze(cg, false, &e), 0);
-        assert_int_equal(berth_cgroup_is_frozen(cg, &frozen, &e), 0);
-        assert_false(frozen);
-
-        /* both the child and the grandchild it forked are killed */
-        if (berth_cgroup_kill_all(cg, SIGKILL, &e) < 0)
-                fail_msg("kill_all: %s", e.msg);
-        for (int i = 0; i < 2; i++) {
-                int status = 0;
-                pid_t w = waitpid(-1, &status, 0);
-                assert_true(w > 0);
-                assert_true(WIFSIGNALED(status));
-                assert_int_equal(WTERMSIG(status), SIGKILL);
-        }
-        close(wfd);
-        assert_int_equal(berth_cgroup_pids(cg, &pids, &n, &e), 0);
-        free(pids);
-        assert_int_equal(n, 0);
+        freeze_cycle(cg);
+        kill_family(cg, wfd);
 
         bool killed = true;
         assert_int_equal(berth_cgroup_oom_killed(cg, &killed, &e), 0);
@@ -1124,6 +1211,7 @@ static void test_real_host(void **state)
         snprintf(buf, sizeof(buf), "/sys/fs/cgroup/unified%s", path);
         assert_int_equal(access(buf, F_OK), -1);
         berth_cgroup_free(cg);
+        real_cg = NULL;
 }
 
 /* The v2 device program, attached to a directory of the host's cgroup2 hierarchy. */
@@ -1152,8 +1240,8 @@ static void test_real_bpf_devices(void **state)
         const char *uni = access("/sys/fs/cgroup/unified/cgroup.procs", F_OK) == 0
                               ? "/sys/fs/cgroup/unified"
                               : "/sys/fs/cgroup";
-        char dir[256];
-        snprintf(dir, sizeof(dir), "%s/berth-test-bpf-%d", uni, (int)getpid());
+        snprintf(real_dir, sizeof(real_dir), "%s/berth-test-bpf-%d", uni, (int)getpid());
+        const char *dir = real_dir;
         assert_int_equal(mkdir(dir, 0755), 0);
         struct berth_device_rule rules[] = {
             {.allow = false, .type = 'a', .major = -1, .minor = -1, .access = "rwm"},
@@ -1161,11 +1249,8 @@ static void test_real_bpf_devices(void **state)
             {.allow = true, .type = 'c', .major = 1, .minor = 3, .access = "r"},
         };
         struct berth_error e = {0};
-        int r = berth_cgroup_bpf_devices(NULL, dir, rules, ARRAY_SIZE(rules), &e);
-        if (r < 0) {
-                rmdir(dir);
+        if (berth_cgroup_bpf_devices(NULL, dir, rules, ARRAY_SIZE(rules), &e) < 0)
                 fail_msg("bpf: %s", e.msg);
-        }
         assert_int_equal(child_open(dir, "/dev/zero", O_RDONLY), 0);
         assert_int_equal(child_open(dir, "/dev/null", O_RDONLY), 0);
         assert_int_equal(child_open(dir, "/dev/null", O_WRONLY), 1);
@@ -1179,6 +1264,7 @@ static void test_real_bpf_devices(void **state)
         assert_int_equal(child_open(dir, "/dev/null", O_WRONLY), 0);
         assert_int_equal(child_open(dir, "/dev/full", O_RDONLY), 1);
         assert_int_equal(rmdir(dir), 0);
+        real_dir[0] = '\0';
 
         struct berth_device_rule bad[] = {{.allow = true, .type = 'x', .access = "r"}};
         struct bpf_insn *ins = NULL;
@@ -1188,6 +1274,16 @@ static void test_real_bpf_devices(void **state)
         assert_int_equal(berth_cgroup_bpf_build(bad2, 1, &ins, &ni, &e), -EINVAL);
 }
 
+static const char *real_unified_root(void)
+{
+        enum berth_cgroup_mode mode;
+        if (berth_cgroup_detect("/sys/fs/cgroup", &mode, NULL) < 0)
+                return NULL;
+        if (mode == BERTH_CGROUP_V2)
+                return "/sys/fs/cgroup";
+        return mode == BERTH_CGROUP_HYBRID ? "/sys/fs/cgroup/unified" : NULL;
+}
+
 /* The v2 backend against the host's cgroup2 mount (the unified hierarchy on a hybrid
  * host): directory, membership, cgroup.freeze / cgroup.events, cgroup.kill, eBPF device
  * rules through berth_cgroup_update, destroy. */
@@ -1195,60 +1291,28 @@ static void test_real_v2_backend(void **state)
 {
         if (!real_host_ok())
                 return;
-        const char *uni = NULL;
-        enum berth_cgroup_mode mode;
-        if (berth_cgroup_detect("/sys/fs/cgroup", &mode, NULL) < 0)
-                fail_msg("detect failed");
-        if (mode == BERTH_CGROUP_V2)
-                uni = "/sys/fs/cgroup";
-        else if (mode == BERTH_CGROUP_HYBRID)
-                uni = "/sys/fs/cgroup/unified";
+        const char *uni = real_unified_root();
         if (!uni) {
                 print_message("[  SKIPPED ] real v2 test: no cgroup2 mount\n");
                 return;
         }
-        char *before = NULL;
-        char ctl[300];
+        char *before = NULL, ctl[300], path[64], dir[256];
         snprintf(ctl, sizeof(ctl), "%s/cgroup.subtree_control", uni);
         assert_int_equal(berth_read_file_at(AT_FDCWD, ctl, 4096, &before, NULL, NULL), 0);
-
-        char path[64];
         snprintf(path, sizeof(path), "/berth-test-v2-%d", (int)getpid());
-        struct berth_cgroup *cg = NULL;
         struct berth_error e = {0};
-        if (berth_cgroup_new_with_mode(uni, BERTH_CGROUP_V2, path, "t", &cg, &e) < 0)
+        if (berth_cgroup_new_with_mode(uni, BERTH_CGROUP_V2, path, "t", &real_cg, &e) < 0)
                 fail_msg("new: %s", e.msg);
+        struct berth_cgroup *cg = real_cg;
         if (berth_cgroup_create(cg, NULL, &e) < 0)
                 fail_msg("create: %s", e.msg);
         int ufd = berth_cgroup_open_unified_fd(cg);
         assert_true(ufd >= 0);
         close(ufd);
 
-        int wfd, gofd;
-        assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
-        pid_t child = spawn_sleeper(&wfd, &gofd);
-        if (berth_cgroup_enter(cg, child, &e) < 0)
-                fail_msg("enter: %s", e.msg);
-        assert_int_equal(write(gofd, "g", 1), 1);
-        close(gofd);
-        pid_t *pids = NULL;
-        size_t n = 0;
-        for (int i = 0; i < 200 && n < 2; i++) {
-                assert_int_equal(berth_cgroup_pids(cg, &pids, &n, &e), 0);
-                free(pids);
-                usleep(5000);
-        }
-        assert_int_equal(n, 2);
-
-        bool frozen = true;
-        assert_int_equal(berth_cgroup_is_frozen(cg, &frozen, &e), 0);
-        assert_false(frozen);
-        if (berth_cgroup_freeze(cg, true, &e) < 0)
-                fail_msg("freeze: %s", e.msg);
-        assert_int_equal(berth_cgroup_is_frozen(cg, &frozen, &e), 0);
-        assert_true(frozen);
-        assert_int_equal(berth_cgroup_freeze(cg, false, &e), 0);
-
+        int wfd;
+        (void)start_family(cg, &wfd);
+        freeze_cycle(cg);
         json_t *st = NULL;
         assert_int_equal(berth_cgroup_stats(cg, &st, &e), 0);
         assert_non_null(
@@ -1263,28 +1327,19 @@ static void test_real_v2_backend(void **state)
         struct berth_resources res = {.devices = rules, .n_devices = 2};
         if (berth_cgroup_update(cg, &res, &e) < 0)
                 fail_msg("update devices: %s", e.msg);
-        char dir[256];
         snprintf(dir, sizeof(dir), "%s%s/sub", uni, path);
         assert_int_equal(mkdir(dir, 0755), 0);
         assert_int_equal(child_open(dir, "/dev/null", O_RDWR), 0);
         assert_int_equal(child_open(dir, "/dev/zero", O_RDONLY), 1);
 
         /* SIGKILL through cgroup.kill (or freeze/kill/thaw on older kernels) */
-        if (berth_cgroup_kill_all(cg, SIGKILL, &e) < 0)
-                fail_msg("kill_all: %s", e.msg);
-        for (int i = 0; i < 2; i++) {
-                int status = 0;
-                pid_t w = waitpid(-1, &status, 0);
-                assert_true(w > 0);
-                assert_true(WIFSIGNALED(status));
-                assert_int_equal(WTERMSIG(status), SIGKILL);
-        }
-        close(wfd);
+        kill_family(cg, wfd);
         if (berth_cgroup_destroy(cg, &e) < 0)
                 fail_msg("destroy: %s", e.msg);
         snprintf(dir, sizeof(dir), "%s%s", uni, path);
         assert_int_equal(access(dir, F_OK), -1);
         berth_cgroup_free(cg);
+        real_cg = NULL;
 
         /* put back the root's controllers as they were */
         char *after = NULL;
@@ -1310,9 +1365,9 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_hybrid_fake, setup_tmp, teardown_tmp),
             cmocka_unit_test_setup_teardown(test_systemd_path_dirs, setup_tmp, teardown_tmp),
             cmocka_unit_test_setup_teardown(test_new_errors, setup_tmp, teardown_tmp),
-            cmocka_unit_test(test_real_host),
-            cmocka_unit_test(test_real_bpf_devices),
-            cmocka_unit_test(test_real_v2_backend),
+            cmocka_unit_test_teardown(test_real_host, teardown_real),
+            cmocka_unit_test_teardown(test_real_bpf_devices, teardown_real),
+            cmocka_unit_test_teardown(test_real_v2_backend, teardown_real),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
