@@ -156,24 +156,21 @@ static int load_program(const struct bpf_insn *insns, size_t n, struct berth_err
         a.insns = (uint64_t)(uintptr_t)insns;
         a.insn_cnt = (uint32_t)n;
         a.license = (uint64_t)(uintptr_t) "Apache-2.0";
+        /* No verifier log on the fast path; only a failure is loaded again to explain it. */
+        int fd = sys_bpf(BPF_PROG_LOAD, &a);
+        if (fd >= 0)
+                return fd;
         a.log_buf = (uint64_t)(uintptr_t)log;
         a.log_size = sizeof(log);
         a.log_level = 1;
-        int fd = sys_bpf(BPF_PROG_LOAD, &a);
-        if (fd == -ENOSPC) { /* log too small: load again without a log */
-                a.log_buf = 0;
-                a.log_size = 0;
-                a.log_level = 0;
-                fd = sys_bpf(BPF_PROG_LOAD, &a);
-        }
-        if (fd < 0) {
-                for (char *c = log; *c; c++)
-                        if (*c == '\n')
-                                *c = ' ';
-                return berth_error_set(err, -fd, "load device cgroup bpf program: %s%s%s",
-                                       strerror(-fd), log[0] ? ": " : "", log);
-        }
-        return fd;
+        int again = sys_bpf(BPF_PROG_LOAD, &a);
+        if (again >= 0)
+                return again;
+        for (char *c = log; *c; c++)
+                if (*c == '\n')
+                        *c = ' ';
+        return berth_error_set(err, -fd, "load device cgroup bpf program: %s%s%s", strerror(-fd),
+                               log[0] ? ": " : "", log);
 }
 
 static void detach_old(int cgfd, const uint32_t *ids, uint32_t cnt)
