@@ -558,6 +558,9 @@ int berth_spec_parse_process(const char *buf, size_t len, struct berth_process *
         if (!json_is_object(root))
                 return berth_error_set(err, EINVAL, "process must be a JSON object");
         r = spec_parse_process_obj(root, "process", out, err);
+        /* a process.json is only ever used to run something */
+        if (r == 0 && !out->args)
+                r = berth_error_set(err, EINVAL, "process.args is required");
         if (r < 0) {
                 berth_process_free(out);
                 memset(out, 0, sizeof(*out));

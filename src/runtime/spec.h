@@ -368,7 +368,8 @@ int berth_spec_parse(const char *buf, size_t len, struct berth_spec **out, struc
 /* Read <bundle>/config.json (capped at BERTH_SPEC_MAX_BYTES) and parse it. */
 int berth_spec_load(int bundle_dirfd, struct berth_spec **out, struct berth_error *err);
 
-/* Parse a process.json (runc exec -p) into *out (cleared first). */
+/* Parse a process.json (runc exec -p) into *out (cleared first).  Unlike in config.json,
+ * args are required here.  On failure *out is left cleared (nothing to free). */
 int berth_spec_parse_process(const char *buf, size_t len, struct berth_process *out,
                              struct berth_error *err);
 

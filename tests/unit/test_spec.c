@@ -865,6 +865,10 @@ static void test_parse_process(void **state)
         assert_non_null(strstr(err.msg, "process.rlimits[0].type: unknown rlimit 'RLIMIT_FOO'"));
         assert_null(p.cwd);
         assert_null(p.args);
+        const char *noargs = "{\"cwd\": \"/\"}";
+        assert_int_equal(berth_spec_parse_process(noargs, strlen(noargs), &p, &err), -EINVAL);
+        assert_string_equal(err.msg, "process.args is required");
+        assert_null(p.cwd);
         assert_int_equal(berth_spec_parse_process("[1]", 3, &p, &err), -EINVAL);
         assert_int_equal(berth_spec_parse_process("{", 1, &p, &err), -EINVAL);
 }
