@@ -350,6 +350,11 @@ static int parse_hook(json_t *o, const char *what, struct berth_hook *h, struct 
         r = spec_get_strv(o, "env", what, &h->env, err);
         if (r < 0)
                 return r;
+        for (size_t i = 0; h->env && h->env[i]; i++)
+                if (!strchr(h->env[i], '=') || h->env[i][0] == '=')
+                        return berth_error_set(err, EINVAL,
+                                               "%s.env[%zu]: '%s' is not of the form KEY=VALUE",
+                                               what, i, h->env[i]);
         int64_t t;
         r = spec_get_int_range(o, "timeout", what, INT64_MIN, INT64_MAX, false, &t, &h->has_timeout,
                                err);

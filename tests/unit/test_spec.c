@@ -479,6 +479,8 @@ static const struct bad_case bad_cases[] = {
      "hooks.prestart[0].path: 'hook' is not an absolute path", false},
     {"\"hooks\": {\"poststop\": [{\"path\": \"/h\", \"timeout\": 0}]}",
      "hooks.poststop[0].timeout: 0 must be greater than zero", false},
+    {"\"hooks\": {\"prestart\": [{\"path\": \"/h\", \"env\": [\"A=1\", \"=x\"]}]}",
+     "hooks.prestart[0].env[1]: '=x' is not of the form KEY=VALUE", false},
     {"\"hooks\": {\"createRuntime\": [{}]}", "hooks.createRuntime[0].path is required", false},
     {"\"hooks\": {\"poststart\": {}}", "hooks.poststart must be an array", false},
     {"\"annotations\": {\"a\": 1}", "annotations['a'] must be a string", false},
