@@ -178,13 +178,11 @@ static struct berth_spec *parse_ok(const char *json)
         return s;
 }
 
-static void test_full_config(void **state)
+static void check_full_process(const struct berth_spec *s)
 {
-        (void)state;
-        _cleanup_spec_ struct berth_spec *s = parse_ok(full_config);
         assert_string_equal(s->oci_version, "1.2.0");
         assert_true(s->has_process);
-        struct berth_process *p = &s->process;
+        const struct berth_process *p = &s->process;
         assert_true(p->terminal);
         assert_true(p->has_console_size);
         assert_int_equal(p->console_height, 25);
@@ -226,7 +224,10 @@ static void test_full_config(void **state)
         assert_int_equal(p->sched_flags, 1);
         assert_string_equal(p->exec_cpu_affinity_initial, "0");
         assert_string_equal(p->exec_cpu_affinity_final, "0-1,3");
+}
 
+static void check_full_mounts_hooks(const struct berth_spec *s)
+{
         assert_string_equal(s->root_path, "rootfs");
         assert_true(s->root_readonly);
         assert_string_equal(s->hostname, "box");
@@ -239,7 +240,7 @@ static void test_full_config(void **state)
         assert_null(s->mounts[0].data);
         assert_int_equal(s->mounts[1].flags, MS_NOSUID | MS_STRICTATIME);
         assert_string_equal(s->mounts[1].data, "mode=755,size=65536k");
-        struct berth_mount *m = &s->mounts[2];
+        const struct berth_mount *m = &s->mounts[2];
         assert_true(m->is_bind);
         assert_int_equal(m->flags, MS_BIND | MS_REC | MS_RDONLY | MS_NODEV);
         assert_int_equal(m->propagation, MS_PRIVATE | MS_REC);
@@ -260,7 +261,7 @@ static void test_full_config(void **state)
         assert_int_equal(m->gid_mappings[0].size, 65536);
 
         assert_int_equal(s->n_hooks[BERTH_HOOK_PRESTART], 1);
-        struct berth_hook *h = &s->hooks[BERTH_HOOK_PRESTART][0];
+        const struct berth_hook *h = &s->hooks[BERTH_HOOK_PRESTART][0];
         assert_string_equal(h->path, "/usr/bin/hook");
         assert_string_equal(h->args[1], "prestart");
         assert_string_equal(h->env[0], "A=1");
@@ -273,7 +274,10 @@ static void test_full_config(void **state)
         assert_int_equal(s->n_annotations, 2);
         assert_string_equal(s->annotations[0].key, "org.example.key");
         assert_string_equal(s->annotations[0].value, "value");
+}
 
+static void check_full_linux(const struct berth_spec *s)
+{
         for (int t = 0; t < BERTH_NS__COUNT; t++)
                 assert_true(s->namespaces[t].enabled);
         assert_string_equal(s->namespaces[BERTH_NS_NETWORK].path, "/var/run/netns/x");
@@ -298,9 +302,12 @@ static void test_full_config(void **state)
         assert_int_equal(s->devices[2].type, 'p');
         assert_false(s->devices[1].has_file_mode);
         assert_string_equal(s->cgroups_path, "/berth/abc");
+}
 
+static void check_full_resources(const struct berth_spec *s)
+{
         assert_true(s->has_resources);
-        struct berth_resources *r = &s->resources;
+        const struct berth_resources *r = &s->resources;
         assert_int_equal(r->n_devices, 3);
         assert_false(r->devices[0].allow);
         assert_int_equal(r->devices[0].type, 'a');
@@ -352,11 +359,14 @@ static void test_full_config(void **state)
         assert_string_equal(r->net_priorities[0].value, "500");
         assert_int_equal(r->n_unified, 2);
         assert_string_equal(r->unified[1].value, "default 100");
+}
 
+static void check_full_seccomp_misc(const struct berth_spec *s)
+{
         assert_int_equal(s->n_sysctl, 2);
         assert_string_equal(s->sysctl[0].key, "net.ipv4.ip_forward");
         assert_true(s->has_seccomp);
-        struct berth_seccomp *sc = &s->seccomp;
+        const struct berth_seccomp *sc = &s->seccomp;
         assert_int_equal(sc->default_action, BERTH_SECCOMP_ERRNO);
         assert_true(sc->has_default_errno_ret);
         assert_int_equal(sc->default_errno_ret, 1);
@@ -381,6 +391,17 @@ static void test_full_config(void **state)
         assert_true(s->personality.present);
         assert_int_equal(s->personality.domain, PER_LINUX32);
         assert_string_equal(s->intel_rdt_clos_id, "guaranteed");
+}
+
+static void test_full_config(void **state)
+{
+        (void)state;
+        _cleanup_spec_ struct berth_spec *s = parse_ok(full_config);
+        check_full_process(s);
+        check_full_mounts_hooks(s);
+        check_full_linux(s);
+        check_full_resources(s);
+        check_full_seccomp_misc(s);
 }
 
 /* A minimal valid config with `extra` spliced in at the top level. */
