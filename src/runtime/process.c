@@ -155,11 +155,6 @@ static int set_ids(const struct berth_user *u, bool setgroups_allowed, struct be
 
 static int set_caps(const struct berth_caps *c, struct berth_error *err)
 {
-        if ((c->ambient & ~(c->inheritable & c->permitted)) != 0)
-                return berth_error_set(err, EINVAL,
-                                       "process.capabilities.ambient: 0x%llx is not contained in "
-                                       "inheritable and permitted",
-                                       (unsigned long long)c->ambient);
         if ((c->effective & ~c->permitted) != 0)
                 return berth_error_set(err, EINVAL,
                                        "process.capabilities.effective: 0x%llx is not contained in "
@@ -183,8 +178,13 @@ static int set_caps(const struct berth_caps *c, struct berth_error *err)
                                          (unsigned long long)c->inheritable);
         if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
                 return berth_error_errno(err, "clear the ambient capability set");
+        /* The kernel can only raise an ambient capability that is both permitted and
+         * inheritable.  Configs written by `runc spec` (and so by most tools) list ambient
+         * capabilities without inheritable ones; like runc, skip those instead of failing:
+         * the resulting ambient set is what the kernel allows, never more. */
+        uint64_t ambient = c->ambient & c->inheritable & c->permitted;
         for (int cap = 0; cap < 64; cap++)
-                if (has_cap(c->ambient, cap) &&
+                if (has_cap(ambient, cap) &&
                     prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
                         return berth_error_errno(err, "raise ambient capability %d", cap);
         return 0;
