@@ -42,9 +42,14 @@ int berth_json_parse(const char *buf, size_t len, size_t max, json_t **out, stru
                     err, EFBIG, "JSON document of %zu bytes exceeds the %zu byte limit", len, max);
         json_error_t je;
         json_t *j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
-        if (!j)
+        if (!j) {
+                /* jansson quotes the input near the error: keep the message on one line */
+                for (char *c = je.text; *c; c++)
+                        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+                                *c = ' ';
                 return berth_error_set(err, EINVAL, "invalid JSON at line %d column %d: %s",
                                        je.line, je.column, je.text);
+        }
         if (depth_of(j, BERTH_JSON_MAX_DEPTH + 1) > BERTH_JSON_MAX_DEPTH) {
                 json_decref(j);
                 return berth_error_set(err, EINVAL, "JSON nested deeper than %d levels",

@@ -96,6 +96,9 @@ static void test_json(void **state)
         memset(deep + 100, ']', 100);
         deep[200] = 0;
         assert_int_equal(berth_json_parse(deep, 200, 1024, &j, &err), -EINVAL);
+        const char *multi = "{\"a\":\n\n\"x\n";
+        assert_int_equal(berth_json_parse(multi, strlen(multi), 1024, &j, &err), -EINVAL);
+        assert_null(strchr(err.msg, '\n'));
         const char *ok = "{\"s\":\"x\",\"n\":5,\"b\":true,\"v\":[\"p\",\"q\"],\"bad\":3}";
         assert_int_equal(berth_json_parse(ok, strlen(ok), 1024, &j, &err), 0);
         const char *s = NULL;
