@@ -149,10 +149,30 @@ static int mount_bind(const struct berth_rootfs_ctx *ctx, int rootfd, const stru
         r = make_target(rootfd, m->destination, !S_ISDIR(st.st_mode), &tgt, err);
         if (r < 0)
                 return r;
-        bool rec = (m->flags & MS_REC) || berth_streq(m->type, "rbind");
-        return berth_mount_bind(src, rec, berth_mount_flags_to_attr(m->flags),
-                                berth_mount_flags_to_attr(m->clear_flags), m->attr_set, m->attr_clr,
-                                tgt, err);
+        struct berth_bind_opts o = {
+            .recursive = (m->flags & MS_REC) || berth_streq(m->type, "rbind"),
+            .attr_set = berth_mount_flags_to_attr(m->flags),
+            .attr_clr = berth_mount_flags_to_attr(m->clear_flags),
+            .rattr_set = m->attr_set,
+            .rattr_clr = m->attr_clr,
+        };
+        _cleanup_close_ int userns = -1;
+        if (m->idmap) {
+                /* The mount's own mappings, else the container's user namespace ones. */
+                const struct berth_spec *s = ctx->spec;
+                bool own = m->n_uid_mappings > 0;
+                r = berth_mount_make_userns(own ? m->uid_mappings : s->uid_mappings,
+                                            own ? m->n_uid_mappings : s->n_uid_mappings,
+                                            own ? m->gid_mappings : s->gid_mappings,
+                                            own ? m->n_gid_mappings : s->n_gid_mappings, &userns,
+                                            err);
+                if (r < 0)
+                        return r;
+                o.idmap = true;
+                o.idmap_recursive = m->idmap_recursive;
+                o.userns_fd = userns;
+        }
+        return berth_mount_bind(src, &o, tgt, err);
 }
 
 /* A tmpfs on the cgroup destination with one entry per hierarchy (v1 and hybrid hosts). */
@@ -160,8 +180,8 @@ static int mount_cgroup_v1(const struct berth_rootfs_ctx *ctx, int rootfd,
                            const struct berth_mount *m, int tgt, uint64_t attr,
                            struct berth_error *err)
 {
-        int r = berth_mount_fs("tmpfs", "cgroup", "mode=755", attr & ~(uint64_t)MOUNT_ATTR_RDONLY,
-                               tgt, err);
+        int r = berth_mount_fs("tmpfs", "cgroup", "mode=755", 0,
+                               attr & ~(uint64_t)MOUNT_ATTR_RDONLY, tgt, err);
         if (r < 0)
                 return r;
         _cleanup_close_ int dir = -1;
@@ -186,13 +206,14 @@ static int mount_cgroup_v1(const struct berth_rootfs_ctx *ctx, int rootfd,
                         return berth_error_errno(err, "open cgroup directory '%s'", c->name);
                 if (ctx->new_cgroupns) {
                         r = berth_mount_fs(c->fstype ? c->fstype : "cgroup", "cgroup", c->options,
-                                           attr, sub, err);
+                                           0, attr, sub, err);
                 } else {
                         _cleanup_close_ int src =
                             open(c->host_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
                         if (src < 0)
                                 return berth_error_errno(err, "open cgroup '%s'", c->host_path);
-                        r = berth_mount_bind(src, false, attr, 0, 0, 0, sub, err);
+                        struct berth_bind_opts o = {.attr_set = attr};
+                        r = berth_mount_bind(src, &o, sub, err);
                 }
                 if (r < 0)
                         return berth_error_prefix(err, r, "cgroup hierarchy '%s'", c->name);
@@ -220,16 +241,17 @@ static int mount_cgroup(const struct berth_rootfs_ctx *ctx, int rootfd, const st
                                                "cgroup mount on '%s' needs the container's "
                                                "cgroup mount info",
                                                m->destination);
-                return berth_mount_fs("cgroup2", "cgroup", NULL, attr, tgt, err);
+                return berth_mount_fs("cgroup2", "cgroup", NULL, 0, attr, tgt, err);
         }
         const struct berth_cgroup_mountinfo *c = &ctx->cgroup_mounts[0];
         if (n == 1 && (!c->name || !*c->name)) { /* pure v2 */
                 if (ctx->new_cgroupns)
-                        return berth_mount_fs("cgroup2", "cgroup", c->options, attr, tgt, err);
+                        return berth_mount_fs("cgroup2", "cgroup", c->options, 0, attr, tgt, err);
                 _cleanup_close_ int src = open(c->host_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
                 if (src < 0)
                         return berth_error_errno(err, "open cgroup '%s'", c->host_path);
-                return berth_mount_bind(src, false, attr, 0, 0, 0, tgt, err);
+                struct berth_bind_opts o = {.attr_set = attr};
+                return berth_mount_bind(src, &o, tgt, err);
         }
         return mount_cgroup_v1(ctx, rootfd, m, tgt, attr, err);
 }
@@ -238,7 +260,8 @@ static int mount_sysfs(const struct berth_rootfs_ctx *ctx, const struct berth_mo
                        uint64_t attr, struct berth_error *err)
 {
         struct berth_error e2 = {0};
-        int r = berth_mount_fs("sysfs", m->source ? m->source : "sysfs", m->data, attr, tgt, &e2);
+        int r = berth_mount_fs("sysfs", m->source ? m->source : "sysfs", m->data, m->flags, attr,
+                               tgt, &e2);
         if (r == 0)
                 return 0;
         /* In a user namespace without its own network namespace the kernel refuses a
@@ -248,7 +271,8 @@ static int mount_sysfs(const struct berth_rootfs_ctx *ctx, const struct berth_mo
         _cleanup_close_ int src = open("/sys", O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (src < 0)
                 return berth_error_errno(err, "open /sys");
-        return berth_mount_bind(src, true, attr, 0, 0, 0, tgt, err);
+        struct berth_bind_opts o = {.recursive = true, .attr_set = attr};
+        return berth_mount_bind(src, &o, tgt, err);
 }
 
 static int mount_one(const struct berth_rootfs_ctx *ctx, int rootfd, const struct berth_mount *m,
@@ -268,7 +292,7 @@ static int mount_one(const struct berth_rootfs_ctx *ctx, int rootfd, const struc
                 if (berth_streq(m->type, "sysfs"))
                         r = mount_sysfs(ctx, m, tgt, attr, err);
                 else
-                        r = berth_mount_fs(m->type, m->source, m->data, attr, tgt, err);
+                        r = berth_mount_fs(m->type, m->source, m->data, m->flags, attr, tgt, err);
         }
         if (r < 0 || !m->propagation)
                 return r;
@@ -304,7 +328,7 @@ static int make_device(const struct berth_rootfs_ctx *ctx, int rootfd, const cha
                 r = berth_fs_create_file_in_root(rootfd, path, 0000, &tgt, err);
                 if (r < 0)
                         return r;
-                return berth_mount_bind(src, false, 0, 0, 0, 0, tgt, err);
+                return berth_mount_bind(src, NULL, tgt, err);
         }
         r = berth_fs_mknod_in_root(rootfd, path, mode, dev, err);
         if (r < 0)
@@ -441,7 +465,8 @@ static int prepare_root(const struct berth_rootfs_ctx *ctx, int *rootfd, struct 
         _cleanup_close_ int under = open(ctx->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (under < 0)
                 return berth_error_errno(err, "open rootfs '%s'", ctx->rootfs);
-        r = berth_mount_bind(under, true, 0, 0, 0, 0, under, err);
+        struct berth_bind_opts o = {.recursive = true};
+        r = berth_mount_bind(under, &o, under, err);
         if (r < 0)
                 return berth_error_prefix(err, r, "bind rootfs '%s' onto itself", ctx->rootfs);
         /* pivot_root refuses a new root whose parent mount is shared: `under` still lies in
@@ -632,14 +657,14 @@ static int mask_paths(const struct berth_spec *s, int rootfd, struct berth_error
                 if (fstat(fd, &st) < 0)
                         return berth_error_errno(err, "maskedPaths: stat '%s'", *p);
                 if (S_ISDIR(st.st_mode)) {
-                        r = berth_mount_fs("tmpfs", "tmpfs", NULL, MOUNT_ATTR_RDONLY, fd, err);
+                        r = berth_mount_fs("tmpfs", "tmpfs", NULL, 0, MOUNT_ATTR_RDONLY, fd, err);
                 } else {
                         if (devnull < 0) {
                                 r = open_dev_null(rootfd, &devnull, err);
                                 if (r < 0)
                                         return r;
                         }
-                        r = berth_mount_bind(devnull, false, 0, 0, 0, 0, fd, err);
+                        r = berth_mount_bind(devnull, NULL, fd, err);
                 }
                 if (r < 0)
                         return berth_error_prefix(err, r, "maskedPaths '%s'", *p);
@@ -658,7 +683,8 @@ static int readonly_paths(const struct berth_spec *s, int rootfd, struct berth_e
                 if (r < 0)
                         return berth_error_set(err, -r, "readonlyPaths: %s", e2.msg);
                 /* Bind it onto itself, read-only down the whole tree. */
-                r = berth_mount_bind(fd, true, 0, 0, MOUNT_ATTR_RDONLY, 0, fd, err);
+                struct berth_bind_opts o = {.recursive = true, .rattr_set = MOUNT_ATTR_RDONLY};
+                r = berth_mount_bind(fd, &o, fd, err);
                 if (r < 0)
                         return berth_error_prefix(err, r, "readonlyPaths '%s'", *p);
         }

@@ -459,13 +459,15 @@ static int run_child(void (*fn)(void *), void *arg, char *msg, size_t size)
         return WEXITSTATUS(status);
 }
 
-#define MAX_MOUNTS 10
+#define MAX_MOUNTS 16
 struct spec_buf {
         struct berth_spec spec;
         struct berth_mount mounts[MAX_MOUNTS];
         char *masked[4], *ro[4];
         struct berth_kv sysctl[2];
         struct berth_cgroup_mountinfo cg[3];
+        struct berth_device devices[1];
+        struct berth_id_mapping idmap_uid, idmap_gid;
         char src_data[PATH_MAX], src_file[PATH_MAX], host_top[PATH_MAX];
         struct berth_rootfs_ctx ctx;
 };
@@ -499,6 +501,33 @@ static void build_spec(struct spec_buf *b, const struct rfs *f)
                   MS_NOSUID | MS_NOEXEC | MS_NODEV | MS_RELATIME | MS_RDONLY, NULL);
         add_mount(b, "/mnt/data", "bind", b->src_data, MS_BIND | MS_REC | MS_RDONLY, NULL);
         add_mount(b, "/etc/hostfile", "bind", b->src_file, MS_BIND, NULL);
+        add_mount(b, "/dev/shm", "tmpfs", "shm", MS_NOSUID | MS_NOEXEC | MS_NODEV,
+                  "mode=1777,size=65536k");
+        add_mount(b, "/dev/mqueue", "mqueue", "mqueue", MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL);
+        /* per-mount propagation and a superblock flag */
+        add_mount(b, "/mnt/shared", "tmpfs", "tmpfs", MS_SYNCHRONOUS, "size=1m");
+        b->mounts[b->spec.n_mounts - 1].propagation = MS_SHARED;
+        /* id-mapped bind: on-disk uid/gid 0 shows as 1000/2000 */
+        add_mount(b, "/mnt/idmapped", "bind", b->src_data, MS_BIND, NULL);
+        b->idmap_uid = (struct berth_id_mapping){0, 1000, 1};
+        b->idmap_gid = (struct berth_id_mapping){0, 2000, 1};
+        struct berth_mount *im = &b->mounts[b->spec.n_mounts - 1];
+        im->idmap = true;
+        im->uid_mappings = &b->idmap_uid;
+        im->gid_mappings = &b->idmap_gid;
+        im->n_uid_mappings = im->n_gid_mappings = 1;
+        b->devices[0] = (struct berth_device){.path = "/dev/mydev",
+                                              .type = 'c',
+                                              .major = 10,
+                                              .minor = 200,
+                                              .has_file_mode = true,
+                                              .file_mode = 0620,
+                                              .has_uid = true,
+                                              .uid = 12,
+                                              .has_gid = true,
+                                              .gid = 34};
+        b->spec.devices = b->devices;
+        b->spec.n_devices = 1;
         b->masked[0] = "/proc/keys";
         b->masked[1] = "/proc/acpi";
         b->masked[2] = "/proc/does-not-exist";
@@ -560,6 +589,42 @@ static void expect_mount(const char *mp, const char *type, bool ro)
                     ro ? "ro" : "rw");
 }
 
+/* The whole mountinfo line of mount point mp (the last one stacked there). */
+static bool mount_line(const char *mp, char *out, size_t size)
+{
+        _cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
+        char line[4096], point[1024];
+        bool found = false;
+        while (f && fgets(line, sizeof(line), f))
+                if (sscanf(line, "%*d %*d %*s %*s %1023s", point) == 1 && !strcmp(point, mp)) {
+                        snprintf(out, size, "%s", line);
+                        found = true;
+                }
+        return found;
+}
+
+/* Mounts and devices beyond the default config. */
+static void check_extras(void)
+{
+        char line[4096];
+        struct stat st;
+        expect_mount("/dev/shm", "tmpfs", false);
+        CHILD_CHECK(stat("/dev/shm", &st) == 0 && (st.st_mode & 07777) == 01777, "/dev/shm mode");
+        expect_mount("/dev/mqueue", "mqueue", false);
+        CHILD_CHECK(mount_line("/mnt/shared", line, sizeof(line)), "/mnt/shared missing");
+        CHILD_CHECK(strstr(line, " shared:"), "/mnt/shared not shared: %s", line);
+        CHILD_CHECK(strstr(strstr(line, " - "), "sync"), "/mnt/shared no sync: %s", line);
+        CHILD_CHECK(mount_line("/mnt/data", line, sizeof(line)) && !strstr(line, " shared:"),
+                    "/mnt/data shared: %s", line);
+        CHILD_CHECK(stat("/mnt/idmapped/hello", &st) == 0 && st.st_uid == 1000 && st.st_gid == 2000,
+                    "idmapped owner %u:%u", st.st_uid, st.st_gid);
+        CHILD_CHECK(stat("/mnt/data/hello", &st) == 0 && st.st_uid == 0, "plain bind owner");
+        CHILD_CHECK(lstat("/dev/mydev", &st) == 0 && S_ISCHR(st.st_mode) &&
+                        st.st_rdev == makedev(10, 200) && (st.st_mode & 07777) == 0620 &&
+                        st.st_uid == 12 && st.st_gid == 34,
+                    "/dev/mydev wrong");
+}
+
 static void full_setup_child(void *arg)
 {
         struct spec_buf *b = arg;
@@ -619,6 +684,7 @@ static void full_setup_child(void *arg)
         fd = open("/proc/sys/kernel/shm_rmid_forced", O_RDONLY | O_CLOEXEC);
         CHILD_CHECK(fd >= 0 && read(fd, buf, 1) == 1 && buf[0] == '1', "sysctl not applied");
         close(fd);
+        check_extras();
 }
 
 static void test_rootfs_full(void **state)
