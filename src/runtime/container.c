@@ -398,7 +398,12 @@ static int parent_ns_step(struct create_ctx *c, struct berth_error *err)
                         0)
                         return berth_error_prefix(err, r, "user namespace");
         }
-        if (c->cgroup_fd < 0 && (r = berth_cgroup_enter(c->cg, c->child, err)) < 0)
+        /* A v1 cgroup attach waits for an RCU grace period (milliseconds): unless the
+         * child must be in its cgroup now (to unshare its cgroup namespace, or to fork
+         * the init), let it prepare its mounts meanwhile; it cannot get past step 2
+         * before we are done. */
+        bool join_late = c->cgroup_fd < 0 && !c->unshare_cgroupns && !c->need_fork;
+        if (c->cgroup_fd < 0 && !join_late && (r = berth_cgroup_enter(c->cg, c->child, err)) < 0)
                 return berth_error_prefix(err, r, "join cgroup");
         if (s->process.has_oom_score_adj) {
                 char path[64], val[16];
@@ -409,6 +414,8 @@ static int parent_ns_step(struct create_ctx *c, struct berth_error *err)
         }
         if (berth_sync_send(c->sync[0], BERTH_SYNC_NS_DONE, c->setgroups_allowed, NULL, 0, -1) < 0)
                 return berth_error_errno(err, "sync with container init");
+        if (join_late && (r = berth_cgroup_enter(c->cg, c->child, err)) < 0)
+                return berth_error_prefix(err, r, "join cgroup");
         if (c->slow_path && c->need_fork) {
                 r = berth_sync_expect(c->sync[0], BERTH_SYNC_PID, &m, err);
                 if (r < 0)
