@@ -459,6 +459,72 @@ static int run_child(void (*fn)(void *), void *arg, char *msg, size_t size)
         return WEXITSTATUS(status);
 }
 
+static void write_map(pid_t pid, const char *file, const char *map)
+{
+        char p[64];
+        snprintf(p, sizeof(p), "/proc/%d/%s", (int)pid, file);
+        int fd = open(p, O_WRONLY | O_CLOEXEC);
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, map, strlen(map)), (ssize_t)strlen(map));
+        close(fd);
+}
+
+/* Like run_child, in a new user namespace (ids 0..65535 mapped to the host's), with its own
+ * mount, ipc and pid namespaces: fn runs as pid 1 of the new pid namespace (so it may mount
+ * proc), with the mknod and sysfs restrictions of a rootless container. */
+static int run_child_userns(void (*fn)(void *), void *arg, char *msg, size_t size)
+{
+        int p[2], ready[2], go[2];
+        assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+        assert_int_equal(pipe2(ready, O_CLOEXEC), 0);
+        assert_int_equal(pipe2(go, O_CLOEXEC), 0);
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                close(p[0]);
+                close(ready[0]);
+                close(go[1]);
+                child_fd = p[1];
+                char c;
+                CHILD_CHECK(unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWPID) == 0,
+                            "unshare: %m");
+                CHILD_CHECK(write(ready[1], "r", 1) == 1, "ready");
+                CHILD_CHECK(read(go[0], &c, 1) == 1, "go");
+                pid_t inner = fork();
+                CHILD_CHECK(inner >= 0, "fork: %m");
+                if (inner == 0) {
+                        CHILD_CHECK(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0,
+                                    "private: %m");
+                        fn(arg);
+                        _exit(0);
+                }
+                int st;
+                CHILD_CHECK(waitpid(inner, &st, 0) == inner, "waitpid");
+                _exit(WIFEXITED(st) ? WEXITSTATUS(st) : 254);
+        }
+        close(p[1]);
+        close(ready[1]);
+        close(go[0]);
+        char c;
+        assert_int_equal(read(ready[0], &c, 1), 1);
+        write_map(pid, "uid_map", "0 0 65536\n");
+        write_map(pid, "gid_map", "0 0 65536\n");
+        assert_int_equal(write(go[1], "g", 1), 1);
+        close(ready[0]);
+        close(go[1]);
+        size_t n = 0;
+        ssize_t k;
+        while (n + 1 < size && (k = read(p[0], msg + n, size - 1 - n)) > 0)
+                n += (size_t)k;
+        msg[n] = '\0';
+        close(p[0]);
+        int status;
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        if (!WIFEXITED(status))
+                return 255;
+        return WEXITSTATUS(status);
+}
+
 #define MAX_MOUNTS 16
 struct spec_buf {
         struct berth_spec spec;
@@ -604,7 +670,7 @@ static bool mount_line(const char *mp, char *out, size_t size)
 }
 
 /* Mounts and devices beyond the default config. */
-static void check_extras(void)
+static void check_extras(const struct spec_buf *b)
 {
         char line[4096];
         struct stat st;
@@ -616,6 +682,12 @@ static void check_extras(void)
         CHILD_CHECK(strstr(strstr(line, " - "), "sync"), "/mnt/shared no sync: %s", line);
         CHILD_CHECK(mount_line("/mnt/data", line, sizeof(line)) && !strstr(line, " shared:"),
                     "/mnt/data shared: %s", line);
+        if (b->ctx.in_userns) {
+                /* host nodes bound onto empty files */
+                expect_mount("/dev/null", "devtmpfs", false);
+                expect_mount("/dev/tty", "devtmpfs", false);
+                return;
+        }
         CHILD_CHECK(stat("/mnt/idmapped/hello", &st) == 0 && st.st_uid == 1000 && st.st_gid == 2000,
                     "idmapped owner %u:%u", st.st_uid, st.st_gid);
         CHILD_CHECK(stat("/mnt/data/hello", &st) == 0 && st.st_uid == 0, "plain bind owner");
@@ -643,7 +715,8 @@ static void full_setup_child(void *arg)
         expect_mount("/sys/fs/cgroup/cpu", "cgroup", true);
         expect_mount("/mnt/data", NULL, true);
         expect_mount("/etc/hostfile", NULL, false);
-        expect_mount("/proc/keys", "tmpfs", false); /* the container's /dev/null */
+        /* the container's /dev/null: made by mknod on the /dev tmpfs, or the host's bound */
+        expect_mount("/proc/keys", b->ctx.in_userns ? "devtmpfs" : "tmpfs", false);
         expect_mount("/proc/acpi", "tmpfs", true);
         expect_mount("/proc/sys", "proc", true);
         char o[512], t[64];
@@ -684,7 +757,7 @@ static void full_setup_child(void *arg)
         fd = open("/proc/sys/kernel/shm_rmid_forced", O_RDONLY | O_CLOEXEC);
         CHILD_CHECK(fd >= 0 && read(fd, buf, 1) == 1 && buf[0] == '1', "sysctl not applied");
         close(fd);
-        check_extras();
+        check_extras(b);
 }
 
 static void test_rootfs_full(void **state)
@@ -796,6 +869,24 @@ static void test_rootfs_sysctl_refused(void **state)
         }
 }
 
+/* A rootless-style container: mknod and a fresh sysfs are refused in a user namespace,
+ * so the host's device nodes and /sys are bound instead. */
+static void test_rootfs_userns(void **state)
+{
+        struct rfs *f = *state;
+        SKIP_UNLESS_ROOT(f);
+        struct spec_buf b;
+        build_spec(&b, f);
+        b.ctx.in_userns = true;
+        b.spec.n_mounts--; /* no id-mapped bind: the host filesystem's ids are not ours */
+        b.spec.n_devices = 0;
+        char msg[2048];
+        int code = run_child_userns(full_setup_child, &b, msg, sizeof(msg));
+        if (code)
+                print_message("child: %s\n", msg);
+        assert_int_equal(code, 0);
+}
+
 static void test_rootfs_no_pivot(void **state)
 {
         struct rfs *f = *state;
@@ -830,6 +921,7 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_rootfs_dev_null_symlink, rfs_setup, rfs_teardown),
             cmocka_unit_test_setup_teardown(test_rootfs_sysctl_refused, rfs_setup, rfs_teardown),
             cmocka_unit_test_setup_teardown(test_rootfs_no_pivot, rfs_setup, rfs_teardown),
+            cmocka_unit_test_setup_teardown(test_rootfs_userns, rfs_setup, rfs_teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
