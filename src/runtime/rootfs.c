@@ -449,6 +449,34 @@ static int create_dev_links(const struct berth_rootfs_ctx *ctx, int rootfd, stru
 
 /* ---- prepare ------------------------------------------------------------------------ */
 
+/* Make the mount that host directory `fd` lies in private (not recursive).  Propagation
+ * can only be changed at a mount's root, so walk up with ".." to it. */
+static int make_private_mount_of(int fd, struct berth_error *err)
+{
+        _cleanup_close_ int cur = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+        if (cur < 0)
+                return berth_error_errno(err, "dup");
+        for (int depth = 0; depth < 4096; depth++) {
+                struct statx sx;
+                if (statx(cur, "", AT_EMPTY_PATH, STATX_INO, &sx) < 0)
+                        return berth_error_errno(err, "statx");
+                struct stat st, up;
+                if (fstat(cur, &st) < 0 || fstatat(cur, "..", &up, 0) < 0)
+                        return berth_error_errno(err, "stat");
+                bool top = st.st_dev == up.st_dev && st.st_ino == up.st_ino; /* "/" */
+                if ((sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) == 0)
+                        return berth_error_set(err, ENOSYS, "statx has no mount-root attribute");
+                if ((sx.stx_attributes & STATX_ATTR_MOUNT_ROOT) || top)
+                        return berth_mount_set_propagation(cur, MS_PRIVATE, err);
+                int next = openat(cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+                if (next < 0)
+                        return berth_error_errno(err, "open ..");
+                close(cur);
+                cur = next;
+        }
+        return berth_error_set(err, ELOOP, "no mount root above the rootfs");
+}
+
 /* Propagation of "/" (default rslave: nothing we mount leaks to the host), then the rootfs
  * bound onto itself so it is a mount point pivot_root accepts.  *rootfd gets it. */
 static int prepare_root(const struct berth_rootfs_ctx *ctx, int *rootfd, struct berth_error *err)
@@ -459,23 +487,29 @@ static int prepare_root(const struct berth_rootfs_ctx *ctx, int *rootfd, struct 
         _cleanup_close_ int slash = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (slash < 0)
                 return berth_error_errno(err, "open /");
-        int r = berth_mount_set_propagation(slash, prop, err);
+        /* An unbindable tree cannot be a bind source: rslave until every bind is done
+         * (berth_rootfs_finalize applies it to the container's tree at its end). */
+        bool unbindable = prop & MS_UNBINDABLE;
+        int r = berth_mount_set_propagation(slash, unbindable ? MS_SLAVE | MS_REC : prop, err);
         if (r < 0)
                 return berth_error_prefix(err, r, "rootfsPropagation of /");
         _cleanup_close_ int under = open(ctx->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (under < 0)
                 return berth_error_errno(err, "open rootfs '%s'", ctx->rootfs);
+        /* pivot_root refuses a new root whose parent mount is shared, or a shared current
+         * root: with a shared rootfsPropagation make exactly those two mounts private
+         * (before the bind, so the bind is not a peer of them either). */
+        if (prop & MS_SHARED) {
+                r = make_private_mount_of(under, err);
+                if (r == 0)
+                        r = make_private_mount_of(slash, err);
+                if (r < 0)
+                        return berth_error_prefix(err, r, "rootfsPropagation shared");
+        }
         struct berth_bind_opts o = {.recursive = true};
         r = berth_mount_bind(under, &o, under, err);
         if (r < 0)
                 return berth_error_prefix(err, r, "bind rootfs '%s' onto itself", ctx->rootfs);
-        /* pivot_root refuses a new root whose parent mount is shared: `under` still lies in
-         * that parent mount. */
-        if (prop & MS_SHARED) {
-                r = berth_mount_set_propagation(under, MS_PRIVATE, err);
-                if (r < 0)
-                        return berth_error_prefix(err, r, "make the rootfs parent private");
-        }
         int fd = open(ctx->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)
                 return berth_error_errno(err, "open rootfs '%s'", ctx->rootfs);
@@ -710,6 +744,11 @@ int berth_rootfs_finalize(const struct berth_rootfs_ctx *ctx, struct berth_error
                 r = berth_mount_setattr(rootfd, false, MOUNT_ATTR_RDONLY, 0, err);
                 if (r < 0)
                         return berth_error_prefix(err, r, "root.readonly");
+        }
+        if (s->rootfs_propagation & MS_UNBINDABLE) {
+                r = berth_mount_set_propagation(rootfd, s->rootfs_propagation, err);
+                if (r < 0)
+                        return berth_error_prefix(err, r, "rootfsPropagation of /");
         }
         return 0;
 }

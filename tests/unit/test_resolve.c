@@ -678,7 +678,10 @@ static void check_extras(const struct spec_buf *b)
         CHILD_CHECK(stat("/dev/shm", &st) == 0 && (st.st_mode & 07777) == 01777, "/dev/shm mode");
         expect_mount("/dev/mqueue", "mqueue", false);
         CHILD_CHECK(mount_line("/mnt/shared", line, sizeof(line)), "/mnt/shared missing");
-        CHILD_CHECK(strstr(line, " shared:"), "/mnt/shared not shared: %s", line);
+        /* (a recursive unbindable rootfsPropagation is applied last and wins) */
+        CHILD_CHECK(
+            strstr(line, (b->spec.rootfs_propagation & MS_UNBINDABLE) ? " unbindable" : " shared:"),
+            "/mnt/shared propagation: %s", line);
         CHILD_CHECK(strstr(strstr(line, " - "), "sync"), "/mnt/shared no sync: %s", line);
         CHILD_CHECK(mount_line("/mnt/data", line, sizeof(line)) && !strstr(line, " shared:"),
                     "/mnt/data shared: %s", line);
@@ -887,6 +890,25 @@ static void test_rootfs_userns(void **state)
         assert_int_equal(code, 0);
 }
 
+/* rootfsPropagation: shared needs the rootfs parent made private for pivot_root. */
+static void test_rootfs_propagation(void **state)
+{
+        struct rfs *f = *state;
+        SKIP_UNLESS_ROOT(f);
+        static const unsigned long props[] = {MS_SHARED | MS_REC, MS_SHARED, MS_PRIVATE | MS_REC,
+                                              MS_SLAVE, MS_UNBINDABLE | MS_REC};
+        for (size_t i = 0; i < ARRAY_SIZE(props); i++) {
+                struct spec_buf b;
+                build_spec(&b, f);
+                b.spec.rootfs_propagation = props[i];
+                char msg[2048];
+                int code = run_child(full_setup_child, &b, msg, sizeof(msg));
+                if (code)
+                        print_message("propagation 0x%lx: child: %s\n", props[i], msg);
+                assert_int_equal(code, 0);
+        }
+}
+
 static void test_rootfs_no_pivot(void **state)
 {
         struct rfs *f = *state;
@@ -921,6 +943,7 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_rootfs_dev_null_symlink, rfs_setup, rfs_teardown),
             cmocka_unit_test_setup_teardown(test_rootfs_sysctl_refused, rfs_setup, rfs_teardown),
             cmocka_unit_test_setup_teardown(test_rootfs_no_pivot, rfs_setup, rfs_teardown),
+            cmocka_unit_test_setup_teardown(test_rootfs_propagation, rfs_setup, rfs_teardown),
             cmocka_unit_test_setup_teardown(test_rootfs_userns, rfs_setup, rfs_teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
