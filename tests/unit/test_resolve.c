@@ -890,6 +890,70 @@ static void test_rootfs_userns(void **state)
         assert_int_equal(code, 0);
 }
 
+/* RESOLVE_NO_XDEV: a mount point on the way is -EXDEV, with openat2 and the hand walk. */
+static void no_xdev_child(void *arg)
+{
+        const struct rfs *f = arg;
+        int top = open(f->top, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        CHILD_CHECK(top >= 0, "open top");
+        CHILD_CHECK(mkdirat(top, "xdev", 0755) == 0, "mkdir: %m");
+        char m[PATH_MAX + 8];
+        snprintf(m, sizeof(m), "%s/xdev", f->top);
+        CHILD_CHECK(mount("tmpfs", m, "tmpfs", 0, "size=64k") == 0, "mount: %m");
+        int mfd = open(m, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        CHILD_CHECK(mfd >= 0 && mkdirat(mfd, "d", 0755) == 0, "mkdir d");
+        static const unsigned modes[] = {0, BERTH_RESOLVE_FALLBACK};
+        for (size_t i = 0; i < ARRAY_SIZE(modes); i++) {
+                int fd = -1;
+                struct berth_error err = {0};
+                int r = berth_fs_open_in_root_ex(top, "xdev/d", O_PATH, 0, modes[i], &fd, &err);
+                CHILD_CHECK(r == 0, "plain %u: %s", modes[i], err.msg);
+                close(fd);
+                r = berth_fs_open_in_root_ex(top, "xdev/d", O_PATH, 0,
+                                             modes[i] | BERTH_RESOLVE_NO_XDEV, &fd, &err);
+                CHILD_CHECK(r == -EXDEV, "no_xdev %u: %d", modes[i], r);
+                r = berth_fs_open_in_root_ex(top, "bundle/../xdev", O_PATH, 0,
+                                             modes[i] | BERTH_RESOLVE_NO_XDEV, &fd, &err);
+                CHILD_CHECK(r == -EXDEV, "no_xdev last %u: %d", modes[i], r);
+                r = berth_fs_mkdir_p_in_root_ex(top, "xdev/e", 0755,
+                                                modes[i] | BERTH_RESOLVE_NO_XDEV, NULL, &err);
+                CHILD_CHECK(r == -EXDEV, "mkdir no_xdev %u: %d", modes[i], r);
+        }
+}
+
+static void test_resolve_no_xdev(void **state)
+{
+        struct rfs *f = *state;
+        SKIP_UNLESS_ROOT(f);
+        char msg[2048];
+        int code = run_child(no_xdev_child, f, msg, sizeof(msg));
+        if (code)
+                print_message("child: %s\n", msg);
+        assert_int_equal(code, 0);
+        /* The tmpfs lived in the child's namespace only: the directory is empty here. */
+        assert_int_not_equal(faccessat(f->topfd, "xdev/d", F_OK, 0), 0);
+}
+
+/* CVE-2025-31133: without a /dev mount the image's /dev/null is used to mask paths; a
+ * regular file there (or anything but the null device) is refused. */
+static void test_rootfs_fake_dev_null(void **state)
+{
+        struct rfs *f = *state;
+        SKIP_UNLESS_ROOT(f);
+        char p[PATH_MAX * 2];
+        snprintf(p, sizeof(p), "%s/dev/null", f->rootfs);
+        int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        assert_true(fd >= 0);
+        close(fd);
+        struct spec_buf b;
+        build_spec(&b, f);
+        b.spec.n_mounts = 1; /* proc only */
+        char msg[2048];
+        assert_int_equal(run_child(sysctl_refused_child, &b, msg, sizeof(msg)), 0);
+        assert_non_null(strstr(msg, "/dev/null"));
+        assert_non_null(strstr(msg, "not the null device"));
+}
+
 /* rootfsPropagation: shared needs the rootfs parent made private for pivot_root. */
 static void test_rootfs_propagation(void **state)
 {
@@ -944,6 +1008,8 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_rootfs_sysctl_refused, rfs_setup, rfs_teardown),
             cmocka_unit_test_setup_teardown(test_rootfs_no_pivot, rfs_setup, rfs_teardown),
             cmocka_unit_test_setup_teardown(test_rootfs_propagation, rfs_setup, rfs_teardown),
+            cmocka_unit_test_setup_teardown(test_resolve_no_xdev, rfs_setup, rfs_teardown),
+            cmocka_unit_test_setup_teardown(test_rootfs_fake_dev_null, rfs_setup, rfs_teardown),
             cmocka_unit_test_setup_teardown(test_rootfs_userns, rfs_setup, rfs_teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
