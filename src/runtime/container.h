@@ -40,8 +40,9 @@ struct berth_create_opts {
 
 /* Result of berth_container_run. */
 struct berth_run_result {
-        pid_t pid;       /* container init (host pid) */
-        int exit_status; /* exit code, or 128+signal; valid when !detach */
+        pid_t pid;                  /* container init (host pid) */
+        int exit_status;            /* exit code, or 128+signal; valid when !detach */
+        struct berth_error warning; /* poststart/poststop hook failures (code 0: none) */
 };
 
 /* Create: parse <bundle>/config.json once, validate, make the cgroup and the state
@@ -120,7 +121,8 @@ struct berth_exec_opts {
 };
 
 /* Run a process in a running container.  Without detach, waits and stores the exit
- * status (128+signal) in *exit_status; *pid (may be NULL) gets the host pid. */
+ * status (128+signal) in *exit_status; *pid (may be NULL) gets the host pid.  An
+ * executable that cannot be found/run gives r == 0, *exit_status 127/126 and err filled. */
 int berth_container_exec(const struct berth_exec_opts *opts, pid_t *pid, int *exit_status,
                          struct berth_error *err);
 

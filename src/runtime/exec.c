@@ -41,6 +41,7 @@ struct exec_ctx {
         int pty_master;
         char *root_dir;
         pid_t child, pid;
+        int exec_failed_status; /* 127/126 when the executable could not be found/run */
 };
 
 static char **strv_concat(char **a, char **b)
@@ -259,8 +260,11 @@ static _Noreturn void exec_child(struct exec_ctx *x)
                 }
                 close(master);
         }
-        if (berth_exec_lookup(p->env, p->args[0], &exe, &e) < 0)
-                exec_fail(sock, &e, e.code == EACCES ? 126 : 127);
+        if (berth_exec_lookup(p->env, p->args[0], &exe, &e) < 0) {
+                (void)berth_sync_send(sock, BERTH_SYNC_EXEC_FAILED, e.code, e.msg, strlen(e.msg),
+                                      -1);
+                _exit(e.code == EACCES ? 126 : 127);
+        }
         if (berth_child_chdir(p->cwd ? p->cwd : "/", &e) < 0 ||
             berth_child_fds(x->opts->preserve_fds, &e) < 0)
                 exec_fail(sock, &e, 1);
@@ -336,12 +340,17 @@ static int exec_parent(struct exec_ctx *x, struct berth_error *err)
                 x->pty_master = TAKE_FD(m.fd);
                 berth_sync_msg_clear(&m);
         }
-        if ((r = berth_sync_expect(sock, BERTH_SYNC_READY, &m, err)) < 0)
+        if ((r = berth_sync_expect(sock, BERTH_SYNC_READY, &m, err)) < 0) {
+                if (m.type == BERTH_SYNC_EXEC_FAILED)
+                        x->exec_failed_status = m.value == EACCES ? 126 : 127;
                 return r;
+        }
         berth_sync_msg_clear(&m);
         /* EOF: execve happened; a message: it failed. */
         r = berth_sync_recv(sock, &m);
         if (r == 0 && (m.type == BERTH_SYNC_EXEC_FAILED || m.type == BERTH_SYNC_ERROR)) {
+                if (m.type == BERTH_SYNC_EXEC_FAILED)
+                        x->exec_failed_status = m.value == ENOENT ? 127 : 126;
                 r = berth_error_set(err, m.value > 0 ? m.value : EIO, "%s",
                                     m.payload ? m.payload : "exec failed");
                 berth_sync_msg_clear(&m);
@@ -443,6 +452,12 @@ int berth_container_exec(const struct berth_exec_opts *opts, pid_t *pid, int *ex
                                         ;
                         }
                 }
+        }
+        if (r < 0 && x.exec_failed_status) {
+                /* The command's status, with the reason left in err for the caller. */
+                *exit_status = x.exec_failed_status;
+                r = 0;
+                opts = &(struct berth_exec_opts){.detach = true}; /* nothing to wait for */
         }
         if (r == 0 && pid)
                 *pid = x.pid;

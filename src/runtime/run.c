@@ -5,7 +5,9 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -89,7 +91,15 @@ static int wait_exec(struct create_ctx *c, struct berth_run_result *res, bool *e
 
 static void run_cleanup(struct create_ctx *c, bool keep, struct berth_error *warn)
 {
+        c->dir_created = false;
         if (keep)
+                return;
+        /* Re-take the lock dropped for the wait; a `delete --force` from elsewhere may
+         * have removed the container meanwhile. */
+        while (flock(c->dirfd, LOCK_EX) < 0 && errno == EINTR)
+                ;
+        struct stat st;
+        if (fstat(c->dirfd, &st) < 0 || st.st_nlink == 0)
                 return;
         struct loaded l = {.rootfd = c->rootfd, .dirfd = c->dirfd, .cg = c->cg};
         l.status = BERTH_STATUS_STOPPED;
@@ -107,9 +117,8 @@ static int start_and_wait(struct create_ctx *c, int sigfd, struct berth_run_resu
 {
         struct loaded l = {.rootfd = c->rootfd, .dirfd = c->dirfd, .status = BERTH_STATUS_CREATED};
         int r = berth_state_read(c->dirfd, &l.st, err);
-        struct berth_error warn = {0};
         if (r == 0)
-                r = berth_start_locked(&l, &warn, err);
+                r = berth_start_locked(&l, &res->warning, err);
         berth_state_free(l.st);
         if (r < 0)
                 return r;
@@ -123,6 +132,8 @@ static int start_and_wait(struct create_ctx *c, int sigfd, struct berth_run_resu
         }
         if (c->opts->detach)
                 return 0;
+        /* Other commands (kill, state, exec, pause) must work while we wait. */
+        flock(c->dirfd, LOCK_UN);
         struct waiter w = {.pid = c->pid};
         if (c->pty_master >= 0) {
                 r = berth_terminal_proxy(c->pty_master, sigfd, on_signal, &w, err);
@@ -172,6 +183,8 @@ int berth_container_run(const struct berth_create_opts *opts, struct berth_run_r
                 } else if (!opts->detach || r == 1) {
                         struct berth_error warn = {0};
                         run_cleanup(&c, opts->keep && r != 1, &warn);
+                        if (warn.code && !res->warning.code)
+                                res->warning = warn;
                         if (r == 1 && res->exit_status < 0)
                                 r = -(err->code ? err->code : EIO);
                         else

@@ -92,7 +92,7 @@ int berth_terminal_send_console(int sock, int master, struct berth_error *err)
 static void copy_winsize(int master)
 {
         struct winsize ws;
-        if (ioctl(0, TIOCGWINSZ, &ws) == 0)
+        if (ioctl(0, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0)
                 (void)ioctl(master, TIOCSWINSZ, &ws);
 }
 

@@ -75,6 +75,13 @@ static int fill_create_opts(const struct cli_global *g, struct cli_args *a,
         return cli_parse_preserve_fds(a, &o->preserve_fds, err);
 }
 
+static void warn(const struct berth_error *w)
+{
+        if (w->code || w->msg[0]) {
+                fprintf(stderr, "berth-runtime: warning: %s\n", w->msg);
+        }
+}
+
 static int cmd_create(const struct cli_global *g, struct cli_args *a, struct berth_error *err)
 {
         struct berth_create_opts o;
@@ -83,13 +90,6 @@ static int cmd_create(const struct cli_global *g, struct cli_args *a, struct ber
                 return r;
         o.detach = true;
         return berth_container_create(&o, NULL, err);
-}
-
-static void warn(const struct berth_error *w)
-{
-        if (w->code || w->msg[0]) {
-                fprintf(stderr, "berth-runtime: warning: %s\n", w->msg);
-        }
 }
 
 static int cmd_start(const struct cli_global *g, struct cli_args *a, struct berth_error *err)
@@ -108,6 +108,7 @@ static int cmd_run(const struct cli_global *g, struct cli_args *a, struct berth_
                 return r;
         struct berth_run_result res;
         r = berth_container_run(&o, &res, err);
+        warn(&res.warning);
         if (r < 0)
                 return r;
         if (err->code) {
@@ -274,6 +275,10 @@ static int cmd_exec(const struct cli_global *g, struct cli_args *a, struct berth
         r = berth_container_exec(&o, NULL, &status, err);
         if (r < 0)
                 return r;
+        if (err->code) {
+                fprintf(stderr, "berth-runtime: %s\n", err->msg);
+                return status;
+        }
         return o.detach ? 0 : status;
 }
 
