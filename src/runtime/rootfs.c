@@ -275,6 +275,36 @@ static int mount_sysfs(const struct berth_rootfs_ctx *ctx, const struct berth_mo
         return berth_mount_bind(src, &o, tgt, err);
 }
 
+static bool has_option(const char *data, const char *name)
+{
+        size_t n = strlen(name);
+        for (const char *p = data; p && *p;) {
+                if (!strncmp(p, name, n) && (p[n] == ',' || p[n] == '=' || !p[n]))
+                        return true;
+                p = strchr(p, ',');
+                if (p)
+                        p++;
+        }
+        return false;
+}
+
+/* devpts always gets its own instance and a usable ptmx node (/dev/ptmx links to it). */
+static int devpts_data(const char *data, char **out, struct berth_error *err)
+{
+        struct berth_buf b = {0};
+        int r = berth_buf_printf(&b, "%s", data ? data : "");
+        if (r == 0 && !has_option(data, "newinstance"))
+                r = berth_buf_printf(&b, "%snewinstance", b.len ? "," : "");
+        if (r == 0 && !has_option(data, "ptmxmode"))
+                r = berth_buf_printf(&b, "%sptmxmode=0666", b.len ? "," : "");
+        if (r < 0) {
+                berth_buf_free(&b);
+                return berth_error_set(err, ENOMEM, "out of memory");
+        }
+        *out = b.data;
+        return 0;
+}
+
 static int mount_one(const struct berth_rootfs_ctx *ctx, int rootfd, const struct berth_mount *m,
                      struct berth_error *err)
 {
@@ -289,10 +319,17 @@ static int mount_one(const struct berth_rootfs_ctx *ctx, int rootfd, const struc
                 if (r < 0)
                         return r;
                 uint64_t attr = berth_mount_flags_to_attr(m->flags);
+                _cleanup_free_ char *data = NULL;
+                if (berth_streq(m->type, "devpts")) {
+                        r = devpts_data(m->data, &data, err);
+                        if (r < 0)
+                                return r;
+                }
                 if (berth_streq(m->type, "sysfs"))
                         r = mount_sysfs(ctx, m, tgt, attr, err);
                 else
-                        r = berth_mount_fs(m->type, m->source, m->data, m->flags, attr, tgt, err);
+                        r = berth_mount_fs(m->type, m->source, data ? data : m->data, m->flags,
+                                           attr, tgt, err);
         }
         if (r < 0 || !m->propagation)
                 return r;

@@ -561,7 +561,7 @@ static void build_spec(struct spec_buf *b, const struct rfs *f)
         add_mount(b, "/proc", "proc", "proc", MS_NOSUID | MS_NOEXEC | MS_NODEV, NULL);
         add_mount(b, "/dev", "tmpfs", "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k");
         add_mount(b, "/dev/pts", "devpts", "devpts", MS_NOSUID | MS_NOEXEC,
-                  "newinstance,ptmxmode=0666,mode=0620");
+                  "mode=0620" /* newinstance,ptmxmode=0666 added */);
         add_mount(b, "/sys", "sysfs", "sysfs", MS_NOSUID | MS_NOEXEC | MS_NODEV | MS_RDONLY, NULL);
         add_mount(b, "/sys/fs/cgroup", "cgroup", "cgroup",
                   MS_NOSUID | MS_NOEXEC | MS_NODEV | MS_RELATIME | MS_RDONLY, NULL);
@@ -748,6 +748,9 @@ static void full_setup_child(void *arg)
         memset(l, 0, sizeof(l));
         CHILD_CHECK(readlink("/dev/ptmx", l, sizeof(l) - 1) > 0 && !strcmp(l, "pts/ptmx"),
                     "/dev/ptmx -> %s", l);
+        CHILD_CHECK(stat("/dev/ptmx", &st) == 0 && S_ISCHR(st.st_mode) &&
+                        (st.st_mode & 0777) == 0666,
+                    "/dev/pts/ptmx mode %o", st.st_mode);
         CHILD_CHECK(lstat("/dev/core", &st) == 0 && S_ISLNK(st.st_mode), "/dev/core");
         CHILD_CHECK(stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode), "/dev/shm");
         CHILD_CHECK(lstat("/sys/fs/cgroup/cpu,cpuacct", &st) == 0 && S_ISLNK(st.st_mode),
