@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -103,9 +104,13 @@ int berth_hook_run(const struct berth_hook *hook, int exec_fd, const char *state
                 hook_child(hook, exec_fd, sp[1]);
         }
         close(sp[1]);
-        /* The hook may not read its stdin: a failed write is not an error. */
+        /* The hook may not read its stdin: we never block on it, and a buffer as large as
+         * the state lets a hook that reads late still get all of it. */
         if (state_json) {
                 size_t len = strlen(state_json), off = 0;
+                int want = len + 4096 > (size_t)INT32_MAX / 2 ? INT32_MAX / 2 : (int)len + 4096;
+                if (setsockopt(sp[0], SOL_SOCKET, SO_SNDBUFFORCE, &want, sizeof(want)) < 0)
+                        (void)setsockopt(sp[0], SOL_SOCKET, SO_SNDBUF, &want, sizeof(want));
                 while (off < len) {
                         ssize_t w =
                             send(sp[0], state_json + off, len - off, MSG_NOSIGNAL | MSG_DONTWAIT);

@@ -68,14 +68,39 @@ json_t *cli_features_json(void)
                 if (n)
                         json_array_append_new(caps, json_string(n));
         }
-        return json_pack("{s:s,s:s,s:o,s:o,s:{s:o,s:o,s:{s:b,s:b,s:b},s:{s:b,s:o,s:o,s:o,s:o,s:o},"
-                         "s:{s:b},s:{s:b},s:{s:b},s:{s:b},s:{s:b}},s:{}}",
-                         "ociVersionMin", "1.0.0", "ociVersionMax", "1.2.0", "hooks",
-                         strings(hooks), "mountOptions", strings(mount_options), "linux",
-                         "namespaces", strings(ns), "capabilities", caps, "cgroup", "v1", 1, "v2",
-                         1, "systemd", 0, "seccomp", "enabled", 1, "actions", strings(actions),
-                         "operators", strings(operators), "archs", strings(archs), "knownFlags",
-                         strings(sflags), "supportedFlags", strings(sflags), "apparmor", "enabled",
-                         0, "selinux", "enabled", 0, "intelRdt", "enabled", 0, "mountExtensions",
-                         "idmap", "enabled", 1, "netDevices", "enabled", 0, "annotations");
+        json_t *f = json_object(), *linux = json_object(), *cg = json_object(), *sc = json_object();
+        if (!f || !linux || !cg || !sc) {
+                json_decref(f);
+                json_decref(linux);
+                json_decref(cg);
+                json_decref(sc);
+                json_decref(caps);
+                return NULL;
+        }
+        json_object_set_new(f, "ociVersionMin", json_string("1.0.0"));
+        json_object_set_new(f, "ociVersionMax", json_string("1.2.0"));
+        json_object_set_new(f, "hooks", strings(hooks));
+        json_object_set_new(f, "mountOptions", strings(mount_options));
+        json_object_set_new(linux, "namespaces", strings(ns));
+        json_object_set_new(linux, "capabilities", caps);
+        json_object_set_new(cg, "v1", json_true());
+        json_object_set_new(cg, "v2", json_true());
+        json_object_set_new(cg, "systemd", json_false());
+        json_object_set_new(cg, "systemdUser", json_false());
+        json_object_set_new(linux, "cgroup", cg);
+        json_object_set_new(sc, "enabled", json_true());
+        json_object_set_new(sc, "actions", strings(actions));
+        json_object_set_new(sc, "operators", strings(operators));
+        json_object_set_new(sc, "archs", strings(archs));
+        json_object_set_new(sc, "knownFlags", strings(sflags));
+        json_object_set_new(sc, "supportedFlags", strings(sflags));
+        json_object_set_new(linux, "seccomp", sc);
+        json_object_set_new(linux, "apparmor", json_pack("{s:b}", "enabled", 0));
+        json_object_set_new(linux, "selinux", json_pack("{s:b}", "enabled", 0));
+        json_object_set_new(linux, "intelRdt", json_pack("{s:b}", "enabled", 0));
+        json_object_set_new(linux, "mountExtensions",
+                            json_pack("{s:{s:b}}", "idmap", "enabled", 1));
+        json_object_set_new(f, "linux", linux);
+        json_object_set_new(f, "annotations", json_object());
+        return f;
 }
