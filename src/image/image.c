@@ -913,6 +913,31 @@ int berth_image_list(struct berth_image_store *s, enum berth_image_filter filter
         return 0;
 }
 
+int berth_image_disk_usage(struct berth_image_store *s, struct berth_image_usage *out,
+                           struct berth_error *err)
+{
+        sqlite3_stmt *st;
+        int r = berth_db_prepare(
+            s->db,
+            "SELECT (SELECT count(*) FROM images), (SELECT count(*) FROM images i WHERE NOT "
+            "EXISTS (SELECT 1 FROM image_tags t WHERE t.image_id = i.id)), (SELECT count(*) "
+            "FROM layers WHERE state = 'ready'), (SELECT total(size) FROM layers WHERE state = "
+            "'ready'), (SELECT total(size) FROM layers WHERE refcount > 1), (SELECT count(*) "
+            "FROM blobs), (SELECT total(size) FROM blobs)",
+            &st, err);
+        if (r >= 0)
+                r = berth_db_step(s->db, st, err);
+        if (r > 0) {
+                int64_t *f[] = {&out->images,      &out->dangling,    &out->layers,
+                                &out->layers_size, &out->shared_size, &out->blobs,
+                                &out->blobs_size};
+                for (size_t i = 0; i < ARRAY_SIZE(f); i++)
+                        *f[i] = sqlite3_column_int64(st, (int)i);
+                sqlite3_reset(st);
+        }
+        return r < 0 ? berth_error_prefix(err, r, "disk usage") : 0;
+}
+
 void berth_image_history_free(struct berth_image_history_entry *v, size_t n)
 {
         for (size_t i = 0; v && i < n; i++) {

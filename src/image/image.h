@@ -156,6 +156,16 @@ int berth_image_list(struct berth_image_store *s, enum berth_image_filter filter
                      struct berth_image_summary **out, size_t *n, struct berth_error *err);
 void berth_image_list_free(struct berth_image_summary *v, size_t n);
 
+/* `system df`: counts and bytes, from one query. */
+struct berth_image_usage {
+        int64_t images, dangling;
+        int64_t layers, layers_size; /* ready layers and their unpacked bytes (each once) */
+        int64_t shared_size;         /* bytes of layers more than one image holds */
+        int64_t blobs, blobs_size;   /* blobs images hold and their bytes */
+};
+int berth_image_disk_usage(struct berth_image_store *s, struct berth_image_usage *out,
+                           struct berth_error *err);
+
 struct berth_image_history_entry {
         char *id; /* the image id on the top entry, NULL ("<missing>") below */
         int64_t created;

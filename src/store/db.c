@@ -275,22 +275,46 @@ int berth_db_schema_version(struct berth_db *db, struct berth_error *err)
         return r < 0 ? r : v;
 }
 
-static int set_wal(struct berth_db *db, struct berth_error *err)
+static int journal_is_wal(struct berth_db *db, bool *wal, struct berth_error *err)
 {
         sqlite3_stmt *st = NULL;
         int rc = sqlite3_prepare_v2(db->h, "PRAGMA journal_mode", -1, &st, NULL);
         if (rc != SQLITE_OK)
                 return berth_db_error(db, rc, err, "journal_mode");
-        bool wal = false;
-        if (sqlite3_step(st) == SQLITE_ROW) {
-                const char *m = (const char *)sqlite3_column_text(st, 0);
-                wal = m && strcmp(m, "wal") == 0;
+        rc = sqlite3_step(st);
+        if (rc != SQLITE_ROW) {
+                int r = berth_db_error(db, sqlite3_extended_errcode(db->h), err, "journal_mode");
+                sqlite3_finalize(st);
+                return r;
         }
+        const char *m = (const char *)sqlite3_column_text(st, 0);
+        *wal = m && strcmp(m, "wal") == 0;
         sqlite3_finalize(st);
-        if (wal)
-                return 0;
-        /* Switching needs a brief exclusive lock; the busy timeout covers a racing opener. */
-        return berth_db_exec(db, "PRAGMA journal_mode=WAL", err);
+        return 0;
+}
+
+/* Switching to WAL needs a moment of exclusive access; SQLite does not always call the
+ * busy handler for it (two processes creating the database at once), so retry here for
+ * as long as the busy timeout. */
+static int set_wal(struct berth_db *db, struct berth_error *err)
+{
+        for (unsigned waited_ms = 0, switched = 0;; waited_ms += 5) {
+                bool wal = false;
+                int r = journal_is_wal(db, &wal, err);
+                if (r >= 0 && wal)
+                        return 0;
+                if (r >= 0 && switched > 3)
+                        return berth_error_set(err, EIO, "the database refuses WAL journaling");
+                if (r >= 0)
+                        r = berth_db_exec(db, "PRAGMA journal_mode=WAL", err);
+                if (r >= 0) {
+                        switched++;
+                        continue; /* check it took */
+                }
+                if (r != -EBUSY || waited_ms >= BERTH_DB_BUSY_TIMEOUT_MS)
+                        return berth_error_prefix(err, r, "switch to WAL");
+                usleep(5000);
+        }
 }
 
 /* Apply migrations [current, n), each in its own transaction; the version is re-read under

@@ -298,6 +298,52 @@ static void test_record_needs_ready_layers(void **state)
         berth_image_config_free(c);
 }
 
+/* A layer being unpacked by a live process is -EBUSY for others; once that process is
+ * gone, the next claimer takes the row (and its directory name) over. */
+static void test_layer_claim_busy(void **state)
+{
+        struct fx *f = *state;
+        struct berth_error err = {0};
+        char chain[BERTH_DIGEST_MAX];
+        digest_of("busy", chain);
+        int p[2];
+        assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                struct berth_image_store *cs = NULL;
+                struct berth_layer_info l;
+                if (berth_image_store_open(f->root, &cs, NULL) < 0 ||
+                    berth_image_layer_claim(cs, chain, chain, NULL, NULL, &l, NULL) != 0)
+                        _exit(1);
+                if (write(p[1], l.dir, strlen(l.dir)) < 0)
+                        _exit(1);
+                pause();
+                _exit(0);
+        }
+        char dir[64] = {0};
+        assert_true(read(p[0], dir, sizeof(dir) - 1) > 0);
+        struct berth_layer_info l;
+        assert_int_equal(berth_image_layer_claim(f->s, chain, chain, NULL, NULL, &l, &err), -EBUSY);
+        assert_non_null(strstr(err.msg, "being unpacked"));
+        /* Not ours: ready and abandon leave it alone. */
+        assert_int_equal(berth_image_layer_ready(f->s, chain, 1, &err), -ESTALE);
+        assert_int_equal(berth_image_layer_abandon(f->s, chain, &err), 0);
+        assert_int_equal(berth_image_layer_get(f->s, chain, &l, &err), 0);
+        berth_layer_info_clear(&l);
+        kill(pid, SIGKILL);
+        int status;
+        waitpid(pid, &status, 0);
+        close(p[0]);
+        close(p[1]);
+        assert_int_equal(berth_image_layer_claim(f->s, chain, chain, NULL, NULL, &l, &err), 0);
+        assert_string_equal(l.dir, dir);
+        berth_layer_info_clear(&l);
+        /* Abandoned by its owner: the row goes. */
+        assert_int_equal(berth_image_layer_abandon(f->s, chain, &err), 0);
+        assert_int_equal(berth_image_layer_get(f->s, chain, &l, &err), -ENOENT);
+}
+
 static void test_tags_and_prefixes(void **state)
 {
         struct fx *f = *state;
@@ -403,6 +449,15 @@ static void test_remove_refcounts(void **state)
         /* Two images sharing the bottom layer "base". */
         char *x = make_image(f->s, "base x1", 100, "x");
         char *y = make_image(f->s, "base y1 y2", 200, "y");
+        struct berth_image_usage du;
+        assert_int_equal(berth_image_disk_usage(f->s, &du, &err), 0);
+        assert_int_equal(du.images, 2);
+        assert_int_equal(du.dangling, 0);
+        assert_int_equal(du.layers, 4);
+        /* make_image sizes layer i as 1000 * (i + 1): base 1000, x1 2000, y1 2000, y2 3000 */
+        assert_int_equal(du.layers_size, 8000);
+        assert_int_equal(du.shared_size, 1000);
+        assert_int_equal(du.blobs, 2 * 2 + 4); /* configs, manifests, 4 distinct layer blobs */
         assert_int_equal(q(f->s, "SELECT count(*) FROM layers"), 4);
         assert_int_equal(q(f->s, "SELECT refcount FROM layers WHERE parent IS NULL"), 2);
         assert_int_equal(berth_image_tag(f->s, "x", "x:two", &err), 0);
@@ -677,6 +732,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
             cmocka_unit_test_setup_teardown(test_record_lookup, setup, teardown),
             cmocka_unit_test_setup_teardown(test_record_needs_ready_layers, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_layer_claim_busy, setup, teardown),
             cmocka_unit_test_setup_teardown(test_tags_and_prefixes, setup, teardown),
             cmocka_unit_test_setup_teardown(test_remove_refcounts, setup, teardown),
             cmocka_unit_test_setup_teardown(test_history, setup, teardown),

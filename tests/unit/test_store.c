@@ -308,6 +308,65 @@ static void test_concurrent_writers(void **state)
         berth_db_close(db);
 }
 
+/* Two processes opening a fresh root at the same instant: both succeed, the schema is
+ * applied once. */
+static void test_concurrent_create(void **state)
+{
+        const char *root = *state;
+        for (int round = 0; round < 8; round++) {
+                char *r = berth_strdup_printf("%s-%d", root, round);
+                pid_t kids[2];
+                for (int k = 0; k < 2; k++) {
+                        kids[k] = fork();
+                        assert_true(kids[k] >= 0);
+                        if (kids[k] == 0) {
+                                struct berth_db *db = NULL;
+                                struct berth_error err = {0};
+                                if (berth_db_open(r, &db, &err) < 0) {
+                                        fprintf(stderr, "child: %s\n", err.msg);
+                                        _exit(1);
+                                }
+                                berth_db_close(db);
+                                _exit(0);
+                        }
+                }
+                for (int k = 0; k < 2; k++) {
+                        int status;
+                        assert_int_equal(waitpid(kids[k], &status, 0), kids[k]);
+                        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+                }
+                struct berth_db *db = open_db(r);
+                assert_int_equal(berth_db_schema_version(db, NULL), (int)berth_db_n_migrations);
+                check_integrity(db);
+                berth_db_close(db);
+                berth_rm_rf_at(AT_FDCWD, r);
+                free(r);
+        }
+}
+
+/* A file that is not a database is reported, not overwritten. */
+static void test_not_a_database(void **state)
+{
+        const char *root = *state;
+        assert_int_equal(berth_mkdir_p(root, 0700), 0);
+        char path[4096];
+        snprintf(path, sizeof(path), "%s/berth.db", root);
+        int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+        assert_true(fd >= 0);
+        char junk[4096];
+        memset(junk, 'J', sizeof(junk));
+        assert_int_equal(write(fd, junk, sizeof(junk)), (ssize_t)sizeof(junk));
+        close(fd);
+        struct berth_db *db = NULL;
+        struct berth_error err = {0};
+        assert_int_equal(berth_db_open(root, &db, &err), -EUCLEAN);
+        assert_non_null(strstr(err.msg, "berth.db"));
+        assert_null(db);
+        struct stat st;
+        assert_int_equal(stat(path, &st), 0);
+        assert_int_equal(st.st_size, (off_t)sizeof(junk));
+}
+
 /* A child that is killed in the middle of a transaction and of a blob write leaves a store
  * the next process opens and finds consistent: no partial rows, no partial blob. */
 static void test_crash(void **state)
@@ -493,6 +552,8 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),
             cmocka_unit_test_setup_teardown(test_busy, setup, teardown),
             cmocka_unit_test_setup_teardown(test_concurrent_writers, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_concurrent_create, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_not_a_database, setup, teardown),
             cmocka_unit_test_setup_teardown(test_crash, setup, teardown),
             cmocka_unit_test_setup_teardown(test_blobstore, setup, teardown),
         };
