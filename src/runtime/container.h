@@ -96,6 +96,10 @@ int berth_container_update(const char *root, const char *id, const struct berth_
 int berth_container_stats(const char *root, const char *id, json_t **out, struct berth_error *err);
 
 /* Whether the container is still alive ("running"/"paused"/"created"), for events. */
+/* Has the kernel OOM-killed a process of the container (for events' "oom")? */
+int berth_container_oom_killed(const char *root, const char *id, bool *killed,
+                               struct berth_error *err);
+
 int berth_container_status(const char *root, const char *id, char **status,
                            struct berth_error *err);
 

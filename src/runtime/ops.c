@@ -404,3 +404,17 @@ int berth_container_stats(const char *root, const char *id, json_t **out, struct
         berth_loaded_free(&l);
         return r;
 }
+
+int berth_container_oom_killed(const char *root, const char *id, bool *killed,
+                               struct berth_error *err)
+{
+        struct loaded l;
+        int r = berth_load(root, id, false, &l, err);
+        if (r < 0)
+                return r;
+        *killed = false;
+        if (l.cg)
+                r = berth_cgroup_oom_killed(l.cg, killed, err);
+        berth_loaded_free(&l);
+        return r;
+}

@@ -290,7 +290,14 @@ static int cmd_events(const struct cli_global *g, struct cli_args *a, struct ber
                 return berth_error_set(err, EINVAL, "--interval: expected a duration, got '%s'",
                                        iv);
         const char *id = a->pos[0];
+        bool oom_seen = false;
         for (;;) {
+                bool oom = false;
+                if (!oom_seen && !cli_has(a, "stats") &&
+                    berth_container_oom_killed(g->root, id, &oom, NULL) == 0 && oom) {
+                        oom_seen = true;
+                        printf("{\"type\":\"oom\",\"id\":\"%s\"}\n", id);
+                }
                 _cleanup_json_ json_t *data = NULL;
                 int r = berth_container_stats(g->root, id, &data, err);
                 if (r < 0)
