@@ -25,6 +25,9 @@
  *   - a field given arguments whose value is an object is indexed by them, so callers can
  *     offer Docker's methods such as {{.Label "com.docker.compose.project"}} by putting an
  *     object under "Label".
+ * Other differences from Docker: truncate counts characters, not bytes (Docker can cut a
+ * UTF-8 sequence in half); lower/upper/title map ASCII, Latin-1, Latin Extended-A, Greek
+ * and Cyrillic only; printf's %x of a float is a bad verb (Go prints a hex float).
  * `json` prints like Docker's CLI (its encoder has HTML escaping off: <, > and & are kept;
  * U+2028/U+2029 are escaped), objects in their insertion order.
  *
@@ -44,9 +47,11 @@ struct berth_template;
 #define BERTH_TEMPLATE_MAX_TEXT   (1u << 20)
 #define BERTH_TEMPLATE_MAX_OUTPUT (16u << 20)
 
-/* Parse Go template text as is.  Errors (-EINVAL) read like Go's with a column:
- * "template: :1:8: unexpected \"}\" in operand", "template: :1:2: function \"foo\" not
- * defined".  *out is owned by the caller (berth_template_free). */
+/* Parse Go template text as is.  Errors (-EINVAL) read like Go's, with a 0-based byte
+ * column added after the line: "template: :1:8: bad character U+007D '}'" (for "{{.Names}"),
+ * "template: :1:2: function \"foo\" not defined", "template: :1:9: unexpected EOF";
+ * -E2BIG for text over BERTH_TEMPLATE_MAX_TEXT.  *out is owned by the caller
+ * (berth_template_free). */
 int berth_template_parse(const char *text, struct berth_template **out, struct berth_error *err);
 
 /* Parse a list command's --format value the way Docker's CLI does: "json" means {{json .}};

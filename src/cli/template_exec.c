@@ -457,7 +457,13 @@ static int exec_range(struct tpl_exec *st, json_t *dot, const struct tpl_node *n
         if (r < 0)
                 return r;
         size_t mark = st->nvars, count = 0;
-        if (json_is_array(v) || json_is_integer(v)) {
+        if (json_is_integer(v) && n->pipe->ndecl == 2) {
+                const struct tpl_cmd *c = n->pipe->cmds[n->pipe->ncmds - 1];
+                r = tpl_exec_error(st, c->pos, c->end,
+                                   "can't use %" JSON_INTEGER_FORMAT
+                                   " to iterate over more than one variable",
+                                   json_integer_value(v));
+        } else if (json_is_array(v) || json_is_integer(v)) {
                 size_t len = json_is_array(v)            ? json_array_size(v)
                              : json_integer_value(v) > 0 ? (size_t)json_integer_value(v)
                                                          : 0;

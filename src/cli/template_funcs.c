@@ -1137,6 +1137,47 @@ FN(split)
         return 0;
 }
 
+/* Case mapping for ASCII, Latin-1, Latin Extended-A, Greek and Cyrillic (what Go's
+ * unicode tables do for these blocks; other scripts are left as they are). */
+static uint32_t rune_case(uint32_t c, bool upper)
+{
+        if (c < 0x80) {
+                if (upper && c >= 'a' && c <= 'z')
+                        return c - 32;
+                if (!upper && c >= 'A' && c <= 'Z')
+                        return c + 32;
+                return c;
+        }
+        if (c >= 0xc0 && c <= 0xfe && c != 0xd7 && c != 0xf7 && c != 0xdf)
+                return upper ? (c >= 0xe0 ? c - 32 : c) : (c < 0xe0 ? c + 32 : c);
+        if (c == 0xff || c == 0x178)
+                return upper ? 0x178 : 0xff;
+        if ((c >= 0x100 && c <= 0x12f) || (c >= 0x132 && c <= 0x137) ||
+            (c >= 0x14a && c <= 0x177)) /* even upper, odd lower */
+                return upper ? (c & ~1u) : (c | 1u);
+        if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17e)) /* odd upper */
+                return upper ? ((c & 1u) ? c : c - 1) : ((c & 1u) ? c + 1 : c);
+        if (c == 0x3c2)
+                return upper ? 0x3a3 : c;
+        if ((c >= 0x391 && c <= 0x3a9 && c != 0x3a2) || (c >= 0x410 && c <= 0x42f))
+                return upper ? c : c + 32;
+        if ((c >= 0x3b1 && c <= 0x3c9 && c != 0x3c2) || (c >= 0x430 && c <= 0x44f))
+                return upper ? c - 32 : c;
+        if (c >= 0x400 && c <= 0x40f)
+                return upper ? c : c + 80;
+        if (c >= 0x450 && c <= 0x45f)
+                return upper ? c - 80 : c;
+        return c;
+}
+
+static bool rune_is_word(uint32_t c)
+{
+        return c == '_' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+               (c >= 'A' && c <= 'Z') || c >= 0x80;
+}
+
+/* mode 'l' lower, 'u' upper, 't' title (first character of each word upper-cased, the rest
+ * kept, as Docker's title does; words are runs of letters, digits and '_'). */
 static int map_string(json_t *v, json_t **res, char *msg, size_t msglen, int mode)
 {
         const char *s;
@@ -1144,24 +1185,26 @@ static int map_string(json_t *v, json_t **res, char *msg, size_t msglen, int mod
         int r = want_string(v, &s, &len, msg, msglen);
         if (r < 0)
                 return r;
-        char *d = malloc(len + 1);
-        if (!d)
-                return -ENOMEM;
+        struct berth_buf b = {0};
+        r = berth_buf_append(&b, "", 0);
         bool word_start = true;
-        for (size_t i = 0; i < len; i++) {
-                unsigned char c = (unsigned char)s[i];
-                bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-                if (mode == 'l' && c >= 'A' && c <= 'Z')
-                        c = (unsigned char)(c + 32);
-                else if ((mode == 'u' || (mode == 't' && word_start)) && c >= 'a' && c <= 'z')
-                        c = (unsigned char)(c - 32);
-                if (mode == 't')
-                        word_start = !(letter || (c >= '0' && c <= '9') || c == '_' || c >= 0x80);
-                d[i] = (char)c;
+        for (size_t i = 0; i < len && r >= 0;) {
+                uint32_t c;
+                size_t n = utf8_decode((const unsigned char *)s + i, len - i, &c);
+                if (c == 0xfffd && n == 1 && (unsigned char)s[i] >= 0x80) {
+                        r = berth_buf_append(&b, s + i, 1); /* invalid byte: kept */
+                } else {
+                        uint32_t m = c;
+                        if (mode == 'l' || mode == 'u')
+                                m = rune_case(c, mode == 'u');
+                        else if (word_start)
+                                m = rune_case(c, true);
+                        r = buf_utf8(&b, m);
+                }
+                word_start = !rune_is_word(c);
+                i += n;
         }
-        *res = json_stringn_nocheck(d, len);
-        free(d);
-        return *res ? 0 : -ENOMEM;
+        return r < 0 ? (berth_buf_free(&b), r) : set_string(res, &b);
 }
 
 FN(lower)

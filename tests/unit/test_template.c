@@ -206,6 +206,9 @@ static void test_range(void **state)
         exec_error("{{range .Names}}{{end}}", EINVAL,
                    "executing \"\" at <.Names>: range can't iterate over web");
         exec_error("{{range .True}}{{end}}", EINVAL, "range can't iterate over true");
+        exec_error("{{range $i, $e := 3}}{{end}}", EINVAL,
+                   "template: :1:18: executing \"\" at <3>: can't use 3 to iterate over more "
+                   "than one variable");
 }
 
 static void test_if_with(void **state)
@@ -270,6 +273,14 @@ static void test_docker_funcs(void **state)
             "3f2a|3f2a1b|hé||");
         expect("[{{pad .Names 2 3}}]|[{{pad .Empty 2 3}}]", "[  web   ]|[]");
         expect("{{.Status | lower | upper}}", "UP 2 MINUTES");
+        /* non-ASCII letters (as checked against docker 28) */
+        expect("{{title \"ÉCOLE école 3d-thing ÿx\"}}", "ÉCOLE École 3d-Thing Ÿx");
+        expect("{{upper \"héllo ÿ ς ж ё ő\"}}|{{lower \"HÉLLO Ÿ Σ Ж Ё Ő\"}}",
+               "HÉLLO Ÿ Σ Ж Ё Ő|héllo ÿ σ ж ё ő");
+        expect("{{upper \"a\xff"
+               "b\"}}",
+               "A\xff"
+               "B"); /* an invalid byte is kept */
         expect("{{len .Args}} {{len .Labels}} {{len .Names}} {{len \"héllo\"}}", "2 3 3 6");
         exec_error("{{join .Args}}", EINVAL,
                    "template: :1:2: executing \"\" at <join>: wrong number of args for join: want "
