@@ -1215,7 +1215,10 @@ int berth_image_remove(struct berth_image_store *s, const char *name, bool force
         else
                 berth_db_rollback(s->db);
         if (r >= 0) {
-                unlink_blobs(s, tmp.blobs);
+                /* Inside the caller's transaction the rows may yet come back (rollback):
+                 * leave the files for gc, which removes blob files without rows. */
+                if (!berth_db_in_transaction(s->db))
+                        unlink_blobs(s, tmp.blobs);
                 r = removal_merge(out, &tmp, err);
         }
         berth_image_removal_clear(&tmp);
@@ -1251,6 +1254,8 @@ int berth_image_prune(struct berth_image_store *s, bool all, berth_image_in_use_
         struct berth_image_removal tmp = {0};
         _cleanup_strv_free_ char **ids = NULL;
         sqlite3_stmt *st;
+        if (berth_db_in_transaction(s->db))
+                return berth_error_set(err, EINVAL, "prune runs outside a transaction");
         int r = berth_db_begin(s->db, err);
         if (r < 0)
                 return berth_error_prefix(err, r, "prune images");
@@ -1443,6 +1448,10 @@ int berth_image_gc(struct berth_image_store *s, time_t grace, struct berth_image
                    struct berth_error *err)
 {
         _cleanup_strv_free_ char **dirs = NULL, **blobs = NULL;
+        /* Files go after the commit: it must be the real one. */
+        if (berth_db_in_transaction(s->db))
+                return berth_error_set(err, EINVAL,
+                                       "garbage collection runs outside a transaction");
         int r = gc_rows(s, grace, &dirs, &blobs, err);
         if (r < 0)
                 return berth_error_prefix(err, r, "garbage collection");

@@ -25,6 +25,14 @@
  * without "sha256:").  An ambiguous prefix is -ENOTUNIQ naming the candidates; nothing found
  * is -ENOENT ("no such image: x").
  *
+ * Transactions: every function here runs in one transaction of its own, which nests (as a
+ * savepoint) inside a transaction the caller opened with berth_db_begin() on
+ * berth_image_store_db(), so a command can make all its changes in one.  Then files are
+ * only removed after the outermost commit: berth_image_remove() leaves blob files to gc
+ * when nested (and the caller removes out->layer_dirs after its own commit);
+ * berth_image_layer_claim() should run outside a transaction so other processes see the
+ * claim; berth_image_prune() and berth_image_gc() refuse to run nested (-EINVAL).
+ *
  * All results are owned by the caller and released with the matching free function.
  */
 #pragma once

@@ -517,6 +517,38 @@ static void test_remove_refcounts(void **state)
         assert_null(left[0]);
         berth_strv_free(left);
         assert_int_equal(berth_image_remove(f->s, "y", false, NULL, NULL, &out, &err), -ENOENT);
+
+        /* Nested in a command's transaction that rolls back: the image is back, with its
+         * blobs (files are only removed after the outermost commit). */
+        char *z = make_image(f->s, "z1", 400, "z");
+        struct berth_db *db = berth_image_store_db(f->s);
+        assert_int_equal(berth_db_begin(db, &err), 0);
+        assert_int_equal(berth_image_remove(f->s, "z", false, NULL, NULL, &out, &err), 0);
+        assert_int_equal(berth_strv_length(out.blobs), 3);
+        struct berth_image_gc_result gc = {0};
+        assert_int_equal(berth_image_gc(f->s, 0, &gc, &err), -EINVAL);
+        berth_db_rollback(db);
+        char **zb = NULL;
+        assert_int_equal(berth_image_get_blobs(f->s, "z", &zb, &err), 0);
+        for (size_t i = 0; zb[i]; i++)
+                assert_int_equal(berth_blobstore_exists(berth_image_store_blobs(f->s), zb[i], NULL),
+                                 1);
+        berth_strv_free(zb);
+        berth_image_removal_clear(&out);
+        /* Committed: rows gone, files left for gc. */
+        assert_int_equal(berth_db_begin(db, &err), 0);
+        assert_int_equal(berth_image_remove(f->s, "z", false, NULL, NULL, &out, &err), 0);
+        assert_int_equal(berth_db_commit(db, &err), 0);
+        assert_int_equal(berth_blobstore_exists(berth_image_store_blobs(f->s), out.blobs[0], NULL),
+                         1);
+        assert_int_equal(berth_image_gc(f->s, 0, &gc, &err), 0);
+        assert_int_equal(berth_blobstore_exists(berth_image_store_blobs(f->s), out.blobs[0], NULL),
+                         0);
+        assert_int_equal(berth_strv_length(gc.blobs), 3);
+        assert_int_equal(berth_strv_length(gc.layer_dirs), 1); /* z1's dir, row gone */
+        berth_image_gc_result_clear(&gc);
+        berth_image_removal_clear(&out);
+        free(z);
         berth_image_info_free(yi);
         free(x);
         free(y);
