@@ -27,8 +27,8 @@
 
 struct layer_stream {
         int fd;
-        uint8_t *buf;
-        struct berth_sha256 zhash; /* bytes read from fd */
+        struct layer_hasher hasher; /* zhash, on its own thread */
+        struct berth_sha256 zhash;  /* bytes read from fd */
         uint64_t zbytes;
         struct archive *raw;
         struct berth_sha256 hash; /* decompressed bytes */
@@ -55,16 +55,17 @@ void berth_layer_opts_init(struct berth_layer_opts *opts)
 static la_ssize_t read_fd_cb(struct archive *a, void *data, const void **buf)
 {
         struct layer_stream *s = data;
+        uint8_t *b = layer_hasher_buffer(&s->hasher);
         ssize_t n;
         do
-                n = read(s->fd, s->buf, LAYER_READ_SIZE);
+                n = read(s->fd, b, LAYER_READ_SIZE);
         while (n < 0 && errno == EINTR);
         if (n < 0) {
                 s->error = berth_error_errno(&s->err, "read layer");
                 archive_set_error(a, errno, "read layer failed");
                 return -1;
         }
-        berth_sha256_update(&s->zhash, s->buf, (size_t)n);
+        layer_hasher_submit(&s->hasher, (size_t)n);
         s->zbytes += (uint64_t)n;
         if (s->zbytes > s->max_size) {
                 s->error = berth_error_set(&s->err, EFBIG,
@@ -73,7 +74,7 @@ static la_ssize_t read_fd_cb(struct archive *a, void *data, const void **buf)
                 archive_set_error(a, EFBIG, "layer too large");
                 return -1;
         }
-        *buf = s->buf;
+        *buf = b;
         return n;
 }
 
@@ -123,7 +124,7 @@ static la_ssize_t read_tar_cb(struct archive *a, void *data, const void **buf)
                 return -1;
         }
         if (!s->same)
-                berth_sha256_update(&s->hash, *buf, size);
+                layer_sha256_update(&s->hash, *buf, size);
         s->bytes += size;
         r = check_caps(s);
         if (r < 0) {
@@ -312,12 +313,10 @@ int berth_layer_apply(int src_fd, int dest_dirfd, const struct berth_layer_opts 
 
         struct layer_stream s = {
             .fd = src_fd, .max_size = opts.max_size, .max_ratio = opts.max_ratio};
-        _cleanup_free_ uint8_t *buf = malloc(LAYER_READ_SIZE);
-        if (!buf)
-                return berth_error_set(err, ENOMEM, "out of memory");
-        s.buf = buf;
         berth_sha256_init(&s.zhash);
         berth_sha256_init(&s.hash);
+        if (layer_hasher_start(&s.hasher, &s.zhash, LAYER_READ_SIZE) < 0)
+                return berth_error_set(err, ENOMEM, "out of memory");
         __attribute__((cleanup(archive_freep))) struct archive *tar = NULL;
         const char *compression = NULL;
         int r = open_raw(&s, &compression, err);
@@ -335,6 +334,7 @@ int berth_layer_apply(int src_fd, int dest_dirfd, const struct berth_layer_opts 
                 r = drain(&s, tar, err);
         if (s.raw)
                 archive_read_free(s.raw);
+        layer_hasher_stop(&s.hasher); /* zhash complete */
         if (r < 0)
                 return r;
         if (res) {

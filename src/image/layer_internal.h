@@ -7,8 +7,10 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "basic/error.h"
@@ -60,7 +62,38 @@ int layer_extract_entry(struct layer_extract *x, struct archive *a, struct archi
 /* After the last entry: directory mtimes. */
 int layer_extract_finish(struct layer_extract *x, struct berth_error *err);
 
-/* Path set (layer_pathset.c). */
+/* SHA-256 update using the CPU's SHA extensions when it has them (layer_sha256.c); the
+ * context is basic/sha256.h's, so berth_sha256_init/final apply.  Tests can force the
+ * portable code. */
+struct berth_sha256;
+void layer_sha256_update(struct berth_sha256 *h, const void *data, size_t len);
+void layer_sha256_force_portable(bool portable);
+
+/* A second thread hashing the blob's bytes while entries are extracted
+ * (layer_hasher.c).  layer_hasher_buffer() gives the buffer to read the next block into
+ * (waiting until the hasher is done with it); layer_hasher_submit() hands over its first
+ * len bytes; layer_hasher_stop() hashes what is left, joins and frees (the digest is then
+ * complete).  Without a thread everything is hashed inline. */
+#define LAYER_HASHER_NBUF 4
+
+struct layer_hasher {
+        struct berth_sha256 *h;
+        uint8_t *bufs;
+        size_t bufsize;
+        size_t len[LAYER_HASHER_NBUF];
+        uint64_t submitted, done;
+        bool stop, threaded;
+        pthread_t thread;
+        pthread_mutex_t lock;
+        pthread_cond_t cond;
+};
+
+int layer_hasher_start(struct layer_hasher *hs, struct berth_sha256 *h, size_t bufsize);
+uint8_t *layer_hasher_buffer(struct layer_hasher *hs);
+void layer_hasher_submit(struct layer_hasher *hs, size_t len);
+void layer_hasher_stop(struct layer_hasher *hs);
+
+/* Path set (layer_path.c). */
 int layer_pathset_add(struct layer_pathset *s, const char *path);
 bool layer_pathset_contains(const struct layer_pathset *s, const char *path);
 void layer_pathset_free(struct layer_pathset *s);

@@ -23,6 +23,7 @@
 #include "basic/error.h"
 #include "basic/fileutil.h"
 #include "image/layer.h"
+#include "image/layer_internal.h"
 #include "test_layer_util.h"
 #include "basic/banned.h"
 
@@ -430,6 +431,45 @@ static void test_large_file(void **state)
         free(z.data);
 }
 
+/* The accelerated SHA-256 (SHA-NI when the CPU has it) against the portable one, for every
+ * length and split around the block size, and the layer digest with both. */
+static void test_sha256_paths(void **state)
+{
+        size_t n = 4096;
+        uint8_t *d = malloc(n);
+        for (size_t i = 0; i < n; i++)
+                d[i] = (uint8_t)(i * 131 + i / 251);
+        for (size_t len = 0; len < 700; len++) {
+                for (size_t split = 0; split <= len; split += 13) {
+                        struct berth_sha256 a, b;
+                        uint8_t x[BERTH_SHA256_DIGEST_SIZE], y[BERTH_SHA256_DIGEST_SIZE];
+                        berth_sha256_init(&a);
+                        berth_sha256_update(&a, d, len);
+                        berth_sha256_final(&a, x);
+                        berth_sha256_init(&b);
+                        layer_sha256_update(&b, d, split);
+                        layer_sha256_update(&b, d + split, len - split);
+                        berth_sha256_final(&b, y);
+                        assert_memory_equal(x, y, sizeof(x));
+                }
+        }
+        free(d);
+        struct tbuf tar = build_tree(ARCHIVE_FILTER_GZIP);
+        char fast[BERTH_LAYER_DIGEST_SIZE], slow[BERTH_LAYER_DIGEST_SIZE];
+        for (int portable = 0; portable < 2; portable++) {
+                layer_sha256_force_portable(portable);
+                struct scratch s;
+                scratch_init(&s);
+                struct berth_layer_result res;
+                assert_int_equal(apply_buf(&tar, s.dest, NULL, &res, NULL), 0);
+                snprintf(portable ? slow : fast, BERTH_LAYER_DIGEST_SIZE, "%s", res.diff_id);
+                scratch_free(&s);
+        }
+        layer_sha256_force_portable(false);
+        assert_string_equal(fast, slow);
+        free(tar.data);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -443,6 +483,7 @@ int main(void)
             cmocka_unit_test(test_setid_modes),
             cmocka_unit_test(test_deep_and_wide),
             cmocka_unit_test(test_large_file),
+            cmocka_unit_test(test_sha256_paths),
         };
         if (geteuid() != 0) {
                 printf("1..0 # SKIP layer tests need root (chown, trusted xattrs)\n");
