@@ -855,23 +855,19 @@ void berth_image_list_free(struct berth_image_summary *v, size_t n)
 int berth_image_list(struct berth_image_store *s, enum berth_image_filter filter,
                      struct berth_image_summary **out, size_t *n_out, struct berth_error *err)
 {
+/* One row per (image, tag); an untagged image gets a repository it has a digest in. */
+#define LIST_SQL(join, where)                                                                      \
+        "SELECT id, created, size, repo, tag, (SELECT min(d.digest) FROM image_digests d WHERE "   \
+        "d.image_id = x.id AND +d.repo = x.repo) FROM (SELECT i.id AS id, i.created AS created, "  \
+        "i.size AS size, t.tag AS tag, t.name AS name, coalesce(t.repo, (SELECT min(d2.repo) "     \
+        "FROM image_digests d2 WHERE d2.image_id = i.id)) AS repo FROM images i " join             \
+        " image_tags t ON t.image_id = i.id " where ") x ORDER BY created DESC, id DESC, name"
         static const char *const sql[] = {
-            [BERTH_IMAGES_ALL] =
-                "SELECT i.id, i.created, i.size, t.repo, t.tag, "
-                "(SELECT min(d.digest) FROM image_digests d WHERE d.image_id = i.id "
-                "AND +d.repo = t.repo) "
-                "FROM images i LEFT JOIN image_tags t ON t.image_id = i.id "
-                "ORDER BY i.created DESC, i.id DESC, t.name",
-            [BERTH_IMAGES_TAGGED] = "SELECT i.id, i.created, i.size, t.repo, t.tag, "
-                                    "(SELECT min(d.digest) FROM image_digests d WHERE d.image_id = "
-                                    "i.id AND +d.repo = t.repo) "
-                                    "FROM images i JOIN image_tags t ON t.image_id = i.id "
-                                    "ORDER BY i.created DESC, i.id DESC, t.name",
-            [BERTH_IMAGES_DANGLING] =
-                "SELECT i.id, i.created, i.size, NULL, NULL, NULL "
-                "FROM images i WHERE NOT EXISTS (SELECT 1 FROM image_tags "
-                "t WHERE t.image_id = i.id) ORDER BY i.created DESC, i.id DESC",
+            [BERTH_IMAGES_ALL] = LIST_SQL("LEFT JOIN", ""),
+            [BERTH_IMAGES_TAGGED] = LIST_SQL("JOIN", ""),
+            [BERTH_IMAGES_DANGLING] = LIST_SQL("LEFT JOIN", "WHERE t.name IS NULL"),
         };
+#undef LIST_SQL
         if ((unsigned)filter >= ARRAY_SIZE(sql))
                 return berth_error_set(err, EINVAL, "unknown image filter %d", (int)filter);
         sqlite3_stmt *st;

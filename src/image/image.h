@@ -146,7 +146,8 @@ int berth_image_untag(struct berth_image_store *s, const char *ref, struct berth
 
 struct berth_image_summary {
         char *id;
-        char *repo;   /* "docker.io/library/busybox"; NULL when dangling */
+        char *repo;   /* "docker.io/library/busybox"; when dangling, a repository the image
+                       * has a digest in (pulled by digest), else NULL */
         char *tag;    /* NULL when dangling */
         char *digest; /* repo digest of repo, or NULL */
         int64_t created, size;

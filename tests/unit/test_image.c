@@ -237,6 +237,19 @@ static void test_record_lookup(void **state)
         assert_int_equal(berth_strv_length(blobs), 4);
         berth_strv_free(blobs);
 
+        /* Untagged but pulled by digest: dangling, listed under its repository. */
+        assert_int_equal(berth_image_untag(f->s, "busybox", &err), 0);
+        struct berth_image_summary *v = NULL;
+        size_t n = 0;
+        assert_int_equal(berth_image_list(f->s, BERTH_IMAGES_DANGLING, &v, &n, &err), 0);
+        assert_int_equal(n, 1);
+        assert_true(v[0].dangling);
+        assert_null(v[0].tag);
+        assert_string_equal(v[0].repo, "docker.io/library/busybox");
+        assert_non_null(v[0].digest);
+        berth_image_list_free(v, n);
+        assert_int_equal(berth_image_tag(f->s, id, "busybox", &err), 0);
+
         /* Recording the same image again only adds the tag; refcounts are unchanged. */
         char *again = make_image(f->s, "a b", 1700000000, "busybox:other");
         assert_string_equal(again, id);
@@ -753,7 +766,10 @@ static void test_many_images(void **state)
         assert_int_equal(v[0].created, 1999);
         assert_string_equal(v[0].tag, "999");
         assert_non_null(v[0].digest);
+        /* Untagged (image 990): dangling, but named by the repo it has a digest in. */
         assert_true(v[999 - 990].dangling);
+        assert_null(v[999 - 990].tag);
+        assert_null(v[999 - 990].repo); /* make_image gives untagged images no digest */
         print_message("listed %zu images in %.2f ms\n", n,
                       (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6);
         berth_image_list_free(v, n);
