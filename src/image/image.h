@@ -218,7 +218,8 @@ int berth_image_remove_layer_dirs(struct berth_image_store *s, char *const *dirs
                                   struct berth_error *err);
 
 /* `image prune`: delete dangling images (all images no container uses with `all`), then
- * berth_image_gc() with the default grace.  Results appended to out. */
+ * berth_image_gc() with the default grace.  Results appended to out; unlike remove, the
+ * layer directories and blobs in out are already gone. */
 int berth_image_prune(struct berth_image_store *s, bool all, berth_image_in_use_fn in_use,
                       void *userdata, struct berth_image_removal *out, struct berth_error *err);
 
