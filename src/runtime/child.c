@@ -13,11 +13,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/personality.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "basic/cleanup.h"
+#include "basic/fileutil.h"
 #include "basic/strutil.h"
 #include "runtime/container_internal.h"
 #include "runtime/hooks.h"
@@ -199,9 +201,9 @@ static int child_terminal(struct create_ctx *c, struct berth_error *err)
         if (!p->terminal)
                 return 0;
         _cleanup_close_ int master = -1;
-        int r =
-            berth_terminal_setup_child(p->has_console_size ? p->console_height : 0,
-                                       p->has_console_size ? p->console_width : 0, &master, err);
+        int r = berth_terminal_setup_child(p->has_console_size ? p->console_height : 0,
+                                           p->has_console_size ? p->console_width : 0, p->user.uid,
+                                           &master, err);
         if (r < 0)
                 return r;
         if (c->console_fd >= 0) {
@@ -219,12 +221,27 @@ static int child_terminal(struct create_ctx *c, struct berth_error *err)
  * /proc/self/fd/N: CVE-2024-21626). */
 int berth_child_chdir(const char *cwd, struct berth_error *err)
 {
+        if (chdir(cwd) < 0 && errno == ENOENT && cwd[0] == '/') {
+                /* As runc: a missing cwd is made (we are inside the root already). */
+                int r = berth_mkdir_p(cwd, 0755);
+                if (r < 0)
+                        return berth_error_setsys(err, -r, "process.cwd '%s': create", cwd);
+        }
         if (chdir(cwd) < 0)
                 return berth_error_errno(err, "process.cwd '%s'", cwd);
         char buf[4096];
         if (!getcwd(buf, sizeof(buf)) || buf[0] != '/')
                 return berth_error_set(err, EPERM,
                                        "process.cwd '%s' resolves outside the container", cwd);
+        return 0;
+}
+
+int berth_child_personality(const struct berth_spec *s, struct berth_error *err)
+{
+        if (!s->personality.present)
+                return 0;
+        if (personality(s->personality.domain) < 0)
+                return berth_error_errno(err, "linux.personality 0x%lx", s->personality.domain);
         return 0;
 }
 
@@ -311,6 +328,8 @@ _Noreturn void berth_child_main(struct create_ctx *c)
         for (int sig = 1; sig < 32; sig++)
                 if (sig != SIGKILL && sig != SIGSTOP)
                         signal(sig, SIG_DFL);
+        if (berth_child_personality(c->spec, &e) < 0)
+                late_fail(sock, &e, 1);
         int notify_fd = -1;
         if (berth_process_finalize(p, c->has_bpf ? &c->bpf : NULL, c->setgroups_allowed, &notify_fd,
                                    &e) < 0)

@@ -262,6 +262,10 @@ static int prepare(struct create_ctx *c, struct berth_error *err)
                 return berth_error_set(err, EINVAL,
                                        "cannot allocate a tty for a detached container without "
                                        "--console-socket");
+        if (o->console_socket && !s->process.terminal)
+                return berth_error_set(err, EINVAL,
+                                       "--console-socket '%s' given but process.terminal is false",
+                                       o->console_socket);
         if (s->has_seccomp && s->seccomp.listener_path)
                 return berth_error_set(err, ENOTSUP,
                                        "linux.seccomp.listenerPath: not supported ('%s')",

@@ -68,6 +68,8 @@ _Noreturn void berth_child_main(struct create_ctx *c);
  * (CVE-2024-21626); mark every fd >= 3+preserve close-on-exec, clear it on 3..3+preserve-1. */
 int berth_child_chdir(const char *cwd, struct berth_error *err);
 int berth_child_fds(unsigned preserve, struct berth_error *err);
+/* linux.personality (not part of the process: applied by us before finalize). */
+int berth_child_personality(const struct berth_spec *s, struct berth_error *err);
 
 /* execvpe semantics with the container's PATH; on success *path is malloc'ed. */
 int berth_exec_lookup(char *const *env, const char *file, char **path, struct berth_error *err);

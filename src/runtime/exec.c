@@ -249,7 +249,7 @@ static _Noreturn void exec_child(struct exec_ctx *x)
                 exec_fail(sock, &e, 1);
         if (p->terminal) {
                 int master = -1;
-                if (berth_terminal_setup_child(0, 0, &master, &e) < 0)
+                if (berth_terminal_setup_child(0, 0, p->user.uid, &master, &e) < 0)
                         exec_fail(sock, &e, 1);
                 if (x->console_fd >= 0) {
                         if (berth_terminal_send_console(x->console_fd, master, &e) < 0)
@@ -276,6 +276,8 @@ static _Noreturn void exec_child(struct exec_ctx *x)
         for (int sig = 1; sig < 32; sig++)
                 if (sig != SIGKILL && sig != SIGSTOP)
                         signal(sig, SIG_DFL);
+        if (berth_child_personality(x->spec, &e) < 0)
+                exec_fail(sock, &e, 1);
         int notify_fd = -1;
         if (berth_process_finalize(p, x->has_bpf ? &x->bpf : NULL, true, &notify_fd, &e) < 0)
                 exec_fail(sock, &e, 1);

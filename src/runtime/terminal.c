@@ -33,7 +33,7 @@ int berth_console_socket_connect(const char *path, int *fd, struct berth_error *
         return 0;
 }
 
-int berth_terminal_setup_child(unsigned height, unsigned width, int *master,
+int berth_terminal_setup_child(unsigned height, unsigned width, uid_t uid, int *master,
                                struct berth_error *err)
 {
         _cleanup_close_ int m = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -45,6 +45,8 @@ int berth_terminal_setup_child(unsigned height, unsigned width, int *master,
         _cleanup_close_ int s = ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
         if (s < 0)
                 return berth_error_errno(err, "open pty peer");
+        if (uid != 0 && fchown(s, uid, (gid_t)-1) < 0)
+                return berth_error_errno(err, "give the pty to uid %u", (unsigned)uid);
         if (height > 0 || width > 0) {
                 struct winsize ws = {.ws_row = (unsigned short)height,
                                      .ws_col = (unsigned short)width};

@@ -16,9 +16,10 @@
 /* Connect to the console socket path (a unix stream socket, never abstract). */
 int berth_console_socket_connect(const char *path, int *fd, struct berth_error *err);
 
-/* Child side: allocate the pty, make it our controlling terminal and stdio 0-2, set the
- * size when width/height > 0.  *master receives the master fd (O_CLOEXEC). */
-int berth_terminal_setup_child(unsigned height, unsigned width, int *master,
+/* Child side: allocate the pty, give its peer to `uid` (the process user; the group
+ * stays devpts' tty group), make it our controlling terminal and stdio 0-2, set the size
+ * when width/height > 0.  *master receives the master fd (O_CLOEXEC). */
+int berth_terminal_setup_child(unsigned height, unsigned width, uid_t uid, int *master,
                                struct berth_error *err);
 
 /* Send the master over a console socket as runc does. */

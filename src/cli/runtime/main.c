@@ -49,6 +49,8 @@ static int flag_lookup(const struct cli_flag *flags, const char *name, size_t le
 static int store(struct cli_args *a, int idx, const char *value, struct berth_error *err)
 {
         const struct cli_flag *f = &a->cmd->flags[idx];
+        if (idx >= CLI_MAX_FLAGS)
+                return berth_error_set(err, E2BIG, "--%s: too many flags in the table", f->name);
         a->set[idx] = true;
         if (f->kind == FLAG_VALUE) {
                 a->value[idx] = value;
@@ -244,8 +246,11 @@ int main(int argc, char **argv)
         if (needs_sealed_exe(cmd->name) && !getenv("BERTH_RUNTIME_NO_REEXEC") &&
             berth_selfexe_ensure_sealed(argv, &err) < 0)
                 return report(&err);
+        berth_log_debug("%s: start (root %s)", cmd->name,
+                        g.root ? g.root : BERTH_RUNTIME_DEFAULT_ROOT);
         int r = cmd->handler(&g, &ca, &err);
         if (r < 0)
                 return report(&err);
+        berth_log_debug("%s: done, exit status %d", cmd->name, r);
         return r;
 }

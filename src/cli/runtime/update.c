@@ -20,7 +20,8 @@ const struct cli_flag cli_update_flags[] = {
     {"memory-reservation", 0, FLAG_VALUE, "memory soft limit"},
     {"kernel-memory", 0, FLAG_VALUE, "accepted, ignored"},
     {"kernel-memory-tcp", 0, FLAG_VALUE, "accepted, ignored"},
-    {"cpu-shares", 0, FLAG_VALUE, "CPU shares"},
+    {"cpu-share", 0, FLAG_VALUE, "CPU shares"},
+    {"cpu-shares", 0, FLAG_VALUE, "CPU shares (alias of --cpu-share)"},
     {"cpu-period", 0, FLAG_VALUE, "CFS period (us)"},
     {"cpu-quota", 0, FLAG_VALUE, "CFS quota (us)"},
     {"cpu-rt-period", 0, FLAG_VALUE, "realtime period (us)"},
@@ -29,6 +30,8 @@ const struct cli_flag cli_update_flags[] = {
     {"cpuset-mems", 0, FLAG_VALUE, "memory nodes allowed"},
     {"pids-limit", 0, FLAG_VALUE, "maximum number of pids (-1 unlimited)"},
     {"blkio-weight", 0, FLAG_VALUE, "block IO weight (10-1000)"},
+    {"l3-cache-schema", 0, FLAG_VALUE, "Intel RDT: not supported (an error)"},
+    {"mem-bw-schema", 0, FLAG_VALUE, "Intel RDT: not supported (an error)"},
     {NULL, 0, 0, NULL},
 };
 
@@ -92,6 +95,8 @@ static int apply_flags(struct cli_args *a, struct berth_resources *r, struct ber
                             &x->mem_reservation, &x->has_mem_reservation, err)) < 0 ||
             (rc = u64_flag(cli_get(a, "cpu-shares"), "cpu-shares", &x->cpu_shares,
                            &x->has_cpu_shares, err)) < 0 ||
+            (rc = u64_flag(cli_get(a, "cpu-share"), "cpu-share", &x->cpu_shares, &x->has_cpu_shares,
+                           err)) < 0 ||
             (rc = u64_flag(cli_get(a, "cpu-period"), "cpu-period", &x->cpu_period,
                            &x->has_cpu_period, err)) < 0 ||
             (rc = i64_flag(cli_get(a, "cpu-quota"), "cpu-quota", &x->cpu_quota, &x->has_cpu_quota,
@@ -106,6 +111,10 @@ static int apply_flags(struct cli_args *a, struct berth_resources *r, struct ber
             (rc = dup_flag(cli_get(a, "cpuset-cpus"), &x->cpuset_cpus, err)) < 0 ||
             (rc = dup_flag(cli_get(a, "cpuset-mems"), &x->cpuset_mems, err)) < 0)
                 return rc;
+        if (cli_get(a, "l3-cache-schema") || cli_get(a, "mem-bw-schema"))
+                return berth_error_set(err, ENOTSUP,
+                                       "Intel RDT (--l3-cache-schema, "
+                                       "--mem-bw-schema) is not supported");
         if (has_bw) {
                 if (bw < 10 || bw > 1000)
                         return berth_error_set(err, EINVAL,
