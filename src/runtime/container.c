@@ -258,7 +258,8 @@ static int prepare(struct create_ctx *c, struct berth_error *err)
         if ((r = load_bundle(c, err)) < 0)
                 return r;
         const struct berth_spec *s = c->spec;
-        if (s->process.terminal && o->detach && !o->console_socket)
+        if (s->process.terminal && !o->console_socket &&
+            (o->detach || (!c->run_mode && !o->pty_master)))
                 return berth_error_set(err, EINVAL,
                                        "cannot allocate a tty for a detached container without "
                                        "--console-socket");
@@ -290,6 +291,16 @@ static int prepare(struct create_ctx *c, struct berth_error *err)
         if ((r = berth_cgroup_create(c->cg, &res, err)) < 0)
                 return berth_error_prefix(err, r, "cgroup");
         c->cg_created = true;
+        /* If we die before state.json exists, `delete` still finds the cgroup here. */
+        json_t *cgj = berth_cgroup_to_json(c->cg);
+        _cleanup_free_ char *cgs = cgj ? berth_json_dump(cgj, false) : NULL;
+        if (cgj)
+                json_decref(cgj);
+        if (!cgs)
+                return berth_error_set(err, ENOMEM, "out of memory");
+        if ((r = berth_write_file_atomic(c->dirfd, "cgroup.json", cgs, strlen(cgs), 0600, 0, err)) <
+            0)
+                return r;
         c->cgroup_fd = berth_cgroup_open_unified_fd(c->cg);
         if ((r = plan_namespaces(c, err)) < 0)
                 return r;
@@ -575,6 +586,8 @@ int berth_container_create(const struct berth_create_opts *opts, pid_t *pid,
         int r = create_container(&c, err);
         if (r == 0 && pid)
                 *pid = c.pid;
+        if (r == 0 && opts->pty_master)
+                *opts->pty_master = TAKE_FD(c.pty_master);
         create_ctx_destroy(&c);
         return r;
 }

@@ -36,6 +36,9 @@ struct berth_create_opts {
         bool detach;                /* run: return once started */
         bool keep;                  /* run: keep the state after exit */
         const char *cgroupfs_root;  /* NULL: /sys/fs/cgroup (tests point it elsewhere) */
+        int *pty_master;            /* create with process.terminal and no console socket:
+                                       receives the pty master (caller closes); without it
+                                       such a create is refused */
 };
 
 /* Result of berth_container_run. */

@@ -52,6 +52,7 @@ struct create_ctx {
         char *state_json;   /* OCI state for the hooks */
         uint32_t hook_mask;
         int exec_failed_status; /* 127/126: the executable could not be found/run */
+        bool run_mode;          /* berth_container_run: it proxies the pty itself */
 };
 
 void create_ctx_init(struct create_ctx *c, const struct berth_create_opts *opts);

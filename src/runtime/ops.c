@@ -50,6 +50,18 @@ static int load_status(struct loaded *l, struct berth_error *err)
         return 0;
 }
 
+static void load_early_cgroup(struct loaded *l)
+{
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0;
+        if (berth_read_file_at(l->dirfd, "cgroup.json", 1u << 20, &buf, &len, NULL) < 0)
+                return;
+        _cleanup_json_ json_t *j = NULL;
+        if (berth_json_parse(buf, len, 1u << 20, &j, NULL) < 0)
+                return;
+        (void)berth_cgroup_from_json(CGROUPFS_ROOT_DEFAULT, j, &l->cg, NULL);
+}
+
 int berth_load(const char *root, const char *id, bool lock, struct loaded *l,
                struct berth_error *err)
 {
@@ -77,8 +89,10 @@ int berth_load(const char *root, const char *id, bool lock, struct loaded *l,
                 goto fail;
         r = berth_state_read(l->dirfd, &l->st, err);
         if (r == -ENOENT) {
+                /* Creating, or a create that died: its cgroup (if any) is in cgroup.json. */
                 l->st = NULL;
                 l->status = BERTH_STATUS_CREATING;
+                load_early_cgroup(l);
                 return 0;
         }
         if (r < 0)

@@ -174,6 +174,7 @@ int berth_container_run(const struct berth_create_opts *opts, struct berth_run_r
         }
         struct create_ctx c;
         create_ctx_init(&c, opts);
+        c.run_mode = true;
         int r = create_container(&c, err);
         if (r == 0) {
                 res->pid = c.pid;
