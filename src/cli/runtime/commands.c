@@ -245,7 +245,8 @@ static int cmd_exec(const struct cli_global *g, struct cli_args *a, struct berth
         struct berth_exec_opts o = {
             .root = g->root,
             .id = a->pos[0],
-            .args = a->n_pos > 1 ? a->pos + 1 : NULL,
+            /* `exec ID -- CMD ...`: the "--" is ours, not the command's */
+            .args = a->n_pos > 1 ? a->pos + 1 + (a->n_pos > 2 && !strcmp(a->pos[1], "--")) : NULL,
             .cwd = cli_get(a, "cwd"),
             .env = cli_get_multi(a, "env"),
             .user = cli_get(a, "user"),
