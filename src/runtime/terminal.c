@@ -102,6 +102,7 @@ static void copy_winsize(int master)
 static int pump(int from, int to)
 {
         char buf[8192];
+        errno = 0;
         ssize_t n = read(from, buf, sizeof(buf));
         if (n < 0)
                 return errno == EINTR || errno == EAGAIN ? 1 : 0;
@@ -155,6 +156,11 @@ int berth_terminal_proxy(int master, int sigfd, int (*on_signal)(int sig, void *
                                 break;
                 }
         }
+        /* The process may have exited with output still buffered in the pty. */
+        int fl = fcntl(master, F_GETFL);
+        if (fl >= 0 && fcntl(master, F_SETFL, fl | O_NONBLOCK) == 0)
+                while (pump(master, 1) && errno != EAGAIN)
+                        ;
         if (raw)
                 tcsetattr(0, TCSANOW, &saved);
         return ret;
