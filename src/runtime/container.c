@@ -187,7 +187,9 @@ static int plan_namespaces(struct create_ctx *c, struct berth_error *err)
                                        "namespace");
         bool new_time = ns[BERTH_NS_TIME].enabled && !ns[BERTH_NS_TIME].path;
         c->slow_path = any_join || new_time;
-        if (c->cgroup_fd < 0 && (new_flags & CLONE_NEWCGROUP)) {
+        /* The cgroup namespace is made by the child once it is in its cgroup (even with
+         * CLONE_INTO_CGROUP: clone3 makes the namespaces before it moves the child). */
+        if (new_flags & CLONE_NEWCGROUP) {
                 c->unshare_cgroupns = true;
                 new_flags &= ~CLONE_NEWCGROUP;
         }
