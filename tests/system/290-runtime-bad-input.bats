@@ -32,7 +32,8 @@ create_fails() { # ID [create args]
 
 @test "bad input: config.json over 4 MiB" {
         is_runc && skip "runc has no cap on config.json size"
-        config_set --arg big "$(head -c 5000000 /dev/zero | tr '\0' a)" '.annotations = {big: $big}'
+        head -c 5000000 /dev/zero | tr '\0' a >"$T/big"
+        config_set --rawfile big "$T/big" '.annotations = {big: $big}'
         [ "$(stat -c %s "$B/config.json")" -gt 4194304 ]
         create_fails c1
         nothing_left c1

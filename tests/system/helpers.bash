@@ -307,3 +307,27 @@ assert_contains() {
         echo "'$2' not found in: $1" >&2
         return 1
 }
+
+# ---- images for the peers (containerd, podman)
+# make_image_archive DEST.tar [REPO:TAG]: a single-layer docker-archive of the busybox rootfs
+# (layer tar + image config + manifest.json), loadable by `ctr images import` and
+# `podman load`.
+make_image_archive() {
+        local dest=$1 tag=${2:-docker.io/library/busybox:latest} d diff cfg
+        d=$(mktemp -d "$T/img.XXXXXX")
+        tar -C "$BERTH_ROOTFS_SRC" --numeric-owner -cf "$d/layer.tar" .
+        diff=$(sha256sum "$d/layer.tar" | cut -d' ' -f1)
+        mkdir "$d/$diff"
+        mv "$d/layer.tar" "$d/$diff/layer.tar"
+        jq -n --arg diff "sha256:$diff" '{architecture: "amd64", os: "linux",
+                created: "2026-01-01T00:00:00Z",
+                config: {Cmd: ["sh"], Env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]},
+                rootfs: {type: "layers", diff_ids: [$diff]},
+                history: [{created: "2026-01-01T00:00:00Z", created_by: "tests/fixtures/mkbusybox.sh"}]}' >"$d/config.json"
+        cfg=$(sha256sum "$d/config.json" | cut -d' ' -f1)
+        mv "$d/config.json" "$d/$cfg.json"
+        jq -n --arg c "$cfg.json" --arg t "$tag" --arg l "$diff/layer.tar" \
+                '[{Config: $c, RepoTags: [$t], Layers: [$l]}]' >"$d/manifest.json"
+        tar -C "$d" -cf "$dest" manifest.json "$cfg.json" "$diff"
+        rm -rf "$d"
+}
