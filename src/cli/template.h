@@ -31,8 +31,9 @@
  * `json` prints like Docker's CLI (its encoder has HTML escaping off: <, > and & are kept;
  * U+2028/U+2029 are escaped), objects in their insertion order.
  *
- * Bounds: template text <= 1 MiB, nesting <= 64, output <= 16 MiB per execute, and at most
- * 10 million evaluation steps; past them execution stops with -E2BIG / -ELOOP.
+ * Bounds: template text <= 1 MiB, nesting <= 64; per execute, output <= 16 MiB, at most
+ * 2 million evaluation steps (~25 ms), and at most 256 MiB of strings into and out of
+ * functions; past them execution stops with -E2BIG / -ELOOP.
  */
 #pragma once
 
@@ -55,7 +56,8 @@ struct berth_template;
 int berth_template_parse(const char *text, struct berth_template **out, struct berth_error *err);
 
 /* Parse a list command's --format value the way Docker's CLI does: "json" means {{json .}};
- * a "table" prefix makes a table template (berth_template_is_table) and is removed; then
+ * a "table" prefix makes a table template (berth_template_is_table) and is removed (a bare
+ * "table" leaves an empty template: commands substitute their default table first); then
  * surrounding spaces are trimmed and the two-character sequences \t and \n become a tab
  * and a newline. */
 int berth_template_parse_format(const char *format, struct berth_template **out,

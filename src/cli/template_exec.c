@@ -28,6 +28,9 @@ static int exec_fail(struct tpl_exec *st, int code, size_t pos, size_t end, cons
         const char *src = st->t->src;
         tpl_position(src, pos, &line, &col);
         size_t n = end > pos ? end - pos : 0;
+        if (n == 0)
+                return berth_error_set(st->err, code, "template: :%u:%u: executing \"\": %s", line,
+                                       col, msg);
         return berth_error_set(st->err, code, "template: :%u:%u: executing \"\" at <%.*s%s>: %s",
                                line, col, (int)(n > 80 ? 80 : n), src + pos, n > 80 ? "..." : "",
                                msg);
@@ -282,13 +285,23 @@ static int call_func(struct tpl_exec *st, json_t *dot, const struct tpl_arg *fa,
                 *out = ref(vals[0]);
         } else if (r >= 0) {
                 r = fn->impl(st, vals, total, out, msg, sizeof(msg));
+                for (size_t i = 0; r >= 0 && i <= total; i++) {
+                        json_t *s = i < total ? vals[i] : *out;
+                        st->work += json_is_string(s) ? json_string_length(s) : 0;
+                }
+                if (r >= 0 && st->work > TPL_MAX_WORK) {
+                        json_decref(*out);
+                        *out = NULL;
+                        r = -E2BIG;
+                }
                 if (r == -EDOM)
                         r = tpl_exec_error(st, fa->pos, fa->end, "%s", msg);
                 else if (r == -EINVAL)
                         r = tpl_exec_error(st, cpos, cend, "error calling %s: %s", fn->name, msg);
                 else if (r == -E2BIG)
-                        r = exec_error_code(st, E2BIG, cpos, cend, "result exceeds %u bytes",
-                                            BERTH_TEMPLATE_MAX_OUTPUT);
+                        r = exec_error_code(st, E2BIG, cpos, cend,
+                                            "functions handled more than %llu bytes of strings",
+                                            (unsigned long long)TPL_MAX_WORK);
                 else if (r == -ELOOP)
                         r = exec_error_code(st, ELOOP, cpos, cend, "value nested deeper than %d",
                                             TPL_MAX_COMPOSE);

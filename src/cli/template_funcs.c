@@ -321,7 +321,7 @@ static int fmt_int(struct berth_buf *b, const struct spec *sp, const json_t *v, 
 {
         int64_t x = json_integer_value(v);
         uint64_t u = x < 0 ? 0 - (uint64_t)x : (uint64_t)x;
-        char digits[80], tmp[160];
+        char digits[80];
         int base = 10;
         const char *set = "0123456789abcdef", *prefix = "";
         switch (sp->verb) {
@@ -374,20 +374,22 @@ static int fmt_int(struct berth_buf *b, const struct spec *sp, const json_t *v, 
                 digits[n++] = set[u % (uint64_t)base];
                 u /= (uint64_t)base;
         } while (u);
-        size_t o = 0;
-        tmp[o++] = x < 0 ? '-' : sp->plus ? '+' : sp->space ? ' ' : 0;
-        if (!tmp[0])
-                o = 0;
-        for (const char *p = prefix; *p; p++)
-                tmp[o++] = *p;
-        for (int i = n; i < sp->prec && o < sizeof(tmp) - 80; i++)
-                tmp[o++] = '0';
-        while (n > 0)
-                tmp[o++] = digits[--n];
+        struct berth_buf t = {0};
+        const char *sign = x < 0 ? "-" : sp->plus ? "+" : sp->space ? " " : "";
+        int r = buf_str(&t, sign);
+        if (r >= 0)
+                r = buf_str(&t, prefix);
+        if (r >= 0 && sp->prec > n)
+                r = buf_repeat(&t, '0', (size_t)(sp->prec - n));
+        while (r >= 0 && n > 0)
+                r = berth_buf_append(&t, &digits[--n], 1);
         struct spec s2 = *sp;
         if (sp->prec >= 0)
                 s2.zero = false;
-        return pad_out(b, &s2, tmp, o, true);
+        if (r >= 0)
+                r = pad_out(b, &s2, t.data, t.len, true);
+        berth_buf_free(&t);
+        return r;
 }
 
 static int fmt_float(struct berth_buf *b, const struct spec *sp, const json_t *v, unsigned depth)

@@ -116,6 +116,7 @@ struct tpl_exec {
         struct tpl_var *vars;
         size_t nvars, capvars;
         uint64_t steps;
+        uint64_t work; /* string bytes functions took and made */
         unsigned depth;
         bool header;        /* executing the header row of a table */
         json_t *header_map; /* borrowed */
@@ -155,7 +156,8 @@ int tpl_format_float(struct berth_buf *b, double v, char mode);
 /* Compare: sets *cmp (-1/0/1); -EINVAL with msg on incompatible or invalid types. */
 int tpl_compare(const json_t *a, const json_t *b, bool eq_only, int *cmp, char *msg, size_t msglen);
 
-#define TPL_MAX_DEPTH   64        /* nesting of actions, parentheses, ranges */
-#define TPL_MAX_STEPS   10000000u /* evaluation steps per execute */
-#define TPL_MAX_WIDTH   1000000   /* printf width/precision, pad counts */
-#define TPL_MAX_COMPOSE 64        /* depth when printing/encoding nested values */
+#define TPL_MAX_DEPTH   64             /* nesting of actions, parentheses, ranges */
+#define TPL_MAX_STEPS   2000000u       /* evaluation steps per execute */
+#define TPL_MAX_WORK    (256ull << 20) /* string bytes into and out of functions, per execute */
+#define TPL_MAX_WIDTH   1000000        /* printf width/precision, pad counts */
+#define TPL_MAX_COMPOSE 64             /* depth when printing/encoding nested values */

@@ -317,6 +317,8 @@ static void test_printf(void **state)
         expect("{{printf \"%v|%s|%d\" .Missing .Missing .Missing}}", "<nil>|%!s(<nil>)|%!d(<nil>)");
         expect("{{printf \"%5d|%q\" .Ports .Args}}", "[   80   443]|[\"-c\" \"sleep 1\"]");
         expect("{{printf \"%*d|%-*d|\" 4 7 3 1}}", "   7|1  |");
+        expect("{{len (printf \"%.200d\" 5)}} {{printf \"%#x %#o %.3x\" 255 8 10}}",
+               "200 0xff 010 00a");
         expect("{{printf \"%!\"}}|{{printf \"%\"}}", "%!!(MISSING)|%!(NOVERB)");
         expect("{{printf \"%s\" .Names | printf \"<%s>\"}}", "<web>");
         expect("{{.Names | printf \"%s-%s\" .ID}}", "3f2a1b-web");
@@ -421,11 +423,14 @@ static void test_exec_errors(void **state)
         /* bounded execution */
         exec_error("{{range 100000}}{{printf \"%1000s\" \"\"}}{{end}}", E2BIG,
                    "output exceeds 16777216 bytes");
-        exec_error("{{range 100000}}{{range 1000}}{{end}}{{end}}", ELOOP, "evaluation steps");
+        exec_error("{{range 100000}}{{range 1000}}{{end}}{{end}}", ELOOP,
+                   "template: :1:18: executing \"\": more than 2000000 evaluation steps");
+        exec_error("{{range 1000}}{{$x := printf \"%1000000d\" 1}}{{end}}", E2BIG,
+                   "functions handled more than 268435456 bytes of strings");
         exec_error("{{$x := printf \"%1000000s\" \"\"}}{{$x = printf \"%s%s\" $x $x}}"
                    "{{$x = printf \"%s%s\" $x $x}}{{$x = printf \"%s%s\" $x $x}}"
                    "{{$x = printf \"%s%s\" $x $x}}{{$x = printf \"%s%s\" $x $x}}",
-                   E2BIG, "exceeds");
+                   E2BIG, "functions handled more than");
 }
 
 static void test_table_writer(void **state)
