@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/personality.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -300,6 +301,9 @@ _Noreturn void berth_child_main(struct create_ctx *c)
         if (c->cgroup_fd >= 0)
                 close(c->cgroup_fd);
         c->dirfd = c->rootfd = c->cgroup_fd = -1;
+        /* Not ptrace-able (and /proc/PID/fd closed) to the container's own processes, e.g.
+         * an `exec` while we wait for `start`, until execve resets it. */
+        (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         child_ns_step(c);
         if (child_setup_rootfs(c, &e) < 0)
                 child_fail(sock, &e, 1);

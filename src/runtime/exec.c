@@ -242,6 +242,10 @@ static _Noreturn void exec_child(struct exec_ctx *x)
         struct berth_error e = {0};
         int sock = x->sync[1];
         close(x->sync[0]);
+        /* No host directory fd travels into the container's namespaces. */
+        close(x->l.dirfd);
+        close(x->l.rootfd);
+        x->l.dirfd = x->l.rootfd = -1;
         exec_child_join(x, sock);
         const struct berth_process *p = &x->proc;
         _cleanup_free_ char *exe = NULL;
