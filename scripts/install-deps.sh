@@ -10,7 +10,7 @@ BUILD="build-essential pkg-config meson ninja-build clang-format
 # Unit tests, system tests, fuzzing.
 TEST="libcmocka-dev bats busybox-static jq iproute2 util-linux procps psmisc"
 # Peers we compare against and interoperate with.
-PEERS="crun runc podman containerd skopeo umoci hyperfine"
+PEERS="crun runc podman containerd skopeo umoci hyperfine time"
 
 if [ "${BERTH_SKIP_APT_UPDATE:-0}" != 1 ]; then
   apt-get update -qq
