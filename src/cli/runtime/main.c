@@ -209,6 +209,13 @@ int main(int argc, char **argv)
             .systemd_cgroup = cli_has(&ga, "systemd-cgroup"),
             .argv = argv,
         };
+        /* Unprivileged callers get a root of their own, as runc ($XDG_RUNTIME_DIR). */
+        static char user_root[4096];
+        const char *xdg = getenv("XDG_RUNTIME_DIR");
+        if (!g.root && geteuid() != 0 && xdg && xdg[0] == '/') {
+                snprintf(user_root, sizeof(user_root), "%s/berth-runtime", xdg);
+                g.root = user_root;
+        }
         if (setup_log(&g, &err) < 0)
                 return report(&err);
         if (cli_has(&ga, "version")) {
