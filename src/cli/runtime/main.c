@@ -250,8 +250,7 @@ int main(int argc, char **argv)
                                 cmd->name, cmd->name, cmd->usage);
                 return report(&err);
         }
-        if (needs_sealed_exe(cmd->name) && !getenv("BERTH_RUNTIME_NO_REEXEC") &&
-            berth_selfexe_ensure_sealed(argv, &err) < 0)
+        if (needs_sealed_exe(cmd->name) && berth_selfexe_ensure_sealed(argv, &err) < 0)
                 return report(&err);
         berth_log_debug("%s: start (root %s)", cmd->name,
                         g.root ? g.root : BERTH_RUNTIME_DEFAULT_ROOT);
