@@ -203,7 +203,8 @@ static int cmd_ps(const struct cli_global *g, struct cli_args *a, struct berth_e
         if (fmt && !berth_streq(fmt, "table"))
                 return berth_error_set(err, EINVAL, "--format: expected table or json, got '%s'",
                                        fmt);
-        return cli_print_ps_table(pids, n, a->pos + 1, a->n_pos - 1, err);
+        int skip = a->n_pos > 1 && !strcmp(a->pos[1], "--"); /* ps ID -- -o pid,cmd */
+        return cli_print_ps_table(pids, n, a->pos + 1 + skip, a->n_pos - 1 - skip, err);
 }
 
 static int cmd_pause(const struct cli_global *g, struct cli_args *a, struct berth_error *err)
