@@ -533,6 +533,7 @@ static int record_state(struct create_ctx *c, struct berth_error *err)
                                     json_string(c->spec->annotations[i].value));
         st.cgroup = berth_cgroup_to_json(c->cg);
         st.userns = c->userns;
+        st.cgroupfs_root = (char *)c->opts->cgroupfs_root;
         st.hook_mask = c->hook_mask;
         char paths[BERTH_NS__COUNT][64];
         for (int t = 0; t < BERTH_NS__COUNT; t++) {

@@ -124,7 +124,6 @@ struct berth_exec_opts {
         unsigned preserve_fds;
         const char *process_label;
         const char *apparmor;
-        const char *cgroupfs_root;
 };
 
 /* Run a process in a running container.  Without detach, waits and stores the exit

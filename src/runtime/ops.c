@@ -98,7 +98,9 @@ int berth_load(const char *root, const char *id, bool lock, struct loaded *l,
         if (r < 0)
                 goto fail;
         if (l->st->cgroup) {
-                r = berth_cgroup_from_json(CGROUPFS_ROOT_DEFAULT, l->st->cgroup, &l->cg, err);
+                const char *fsroot =
+                    l->st->cgroupfs_root ? l->st->cgroupfs_root : CGROUPFS_ROOT_DEFAULT;
+                r = berth_cgroup_from_json(fsroot, l->st->cgroup, &l->cg, err);
                 if (r < 0)
                         goto fail;
         }

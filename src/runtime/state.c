@@ -49,6 +49,7 @@ void berth_state_free(struct berth_state *s)
         free(s->rootfs);
         free(s->created);
         free(s->owner);
+        free(s->cgroupfs_root);
         if (s->annotations)
                 json_decref(s->annotations);
         if (s->cgroup)
@@ -157,6 +158,8 @@ int berth_state_write(int dirfd, const struct berth_state *s, struct berth_error
                 json_decref(json_object_get(o, "annotations")); /* drop the extra ref */
         if (s->cgroup)
                 json_object_set(o, "cgroup", s->cgroup);
+        if (s->cgroupfs_root)
+                json_object_set_new(o, "cgroupfs_root", json_string(s->cgroupfs_root));
         json_t *ns = json_object();
         for (int i = 0; i < BERTH_NS__COUNT; i++)
                 if (s->ns_paths[i])
@@ -189,7 +192,8 @@ static int state_from_json(json_t *o, struct berth_state *s, struct berth_error 
             (r = dup_string(o, "bundle", &s->bundle, err)) < 0 ||
             (r = dup_string(o, "rootfs", &s->rootfs, err)) < 0 ||
             (r = dup_string(o, "created", &s->created, err)) < 0 ||
-            (r = dup_string(o, "owner", &s->owner, err)) < 0)
+            (r = dup_string(o, "owner", &s->owner, err)) < 0 ||
+            (r = dup_string(o, "cgroupfs_root", &s->cgroupfs_root, err)) < 0)
                 return r;
         int64_t pid = 0, st = 0;
         if ((r = berth_json_get_int64(o, "pid", "pid", &pid, err)) < 0 ||

@@ -35,6 +35,7 @@ struct berth_state {
         char *owner;                     /* "" for root as runc */
         json_t *annotations;             /* object (owned) */
         json_t *cgroup;                  /* berth_cgroup_to_json() (owned) */
+        char *cgroupfs_root;             /* NULL: /sys/fs/cgroup */
         char *ns_paths[BERTH_NS__COUNT]; /* /proc/PID/ns/x of namespaces the container
                                             has (new or joined), NULL otherwise */
         bool userns;                     /* a new user namespace was made */
