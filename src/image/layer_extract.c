@@ -26,6 +26,8 @@
 #define WH_OPAQUE ".wh..wh..opq"
 #define WH_META   ".wh..wh."
 
+size_t layer_max_meta_bytes = LAYER_MAX_META_BYTES;
+
 void layer_extract_init(struct layer_extract *x, int rootfd, const struct berth_layer_opts *opts)
 {
         memset(x, 0, sizeof(*x));
@@ -508,6 +510,17 @@ int layer_extract_entry(struct layer_extract *x, struct archive *a, struct archi
                 if (r < 0)
                         return berth_error_prefix(err, r, "entry '%s'", path);
         }
+        size_t cost = 0;
+        if (is_dir)
+                cost += strlen(path) + 1 + sizeof(struct layer_dirtime);
+        if (x->opts->whiteout == BERTH_WHITEOUT_APPLY)
+                cost += strlen(path) + 1 + 2 * sizeof(char *);
+        if (x->meta_bytes + cost > layer_max_meta_bytes)
+                return berth_error_set(err, EFBIG,
+                                       "entry '%s': layer needs more than %zu KiB to track its "
+                                       "directories and paths",
+                                       path, layer_max_meta_bytes >> 10);
+        x->meta_bytes += cost;
         r = extract_typed(x, a, e, dfd, base, path, err);
         if (r < 0)
                 return r;

@@ -46,7 +46,13 @@ struct layer_extract {
         struct layer_pathset created;
         struct layer_dirtime *dirs;
         size_t ndirs, dirs_cap;
+        size_t meta_bytes; /* memory held by dirs and created: capped */
 };
+
+/* Memory for per-entry bookkeeping (deferred directory times, the created-path set):
+ * LAYER_MAX_META_BYTES; tests may lower it. */
+#define LAYER_MAX_META_BYTES (256u << 20)
+extern size_t layer_max_meta_bytes;
 
 /* Clean a tar entry name into out (no leading, trailing or doubled '/', no "." and no ".."
  * components; "" is the root).  Absolute names and ".." above the root are -EINVAL; too

@@ -31,7 +31,10 @@ static void assert_file(int dirfd, const char *path, const char *content)
 {
         char *buf = NULL;
         size_t len = 0;
-        assert_int_equal(berth_read_file_at(dirfd, path, 1 << 20, &buf, &len, NULL), 0);
+        struct berth_error err = {0};
+        int r = berth_read_file_at(dirfd, path, 1 << 20, &buf, &len, &err);
+        if (r < 0)
+                fail_msg("%s", err.msg);
         assert_int_equal(len, strlen(content));
         assert_memory_equal(buf, content, len);
         free(buf);
@@ -431,6 +434,83 @@ static void test_large_file(void **state)
         free(z.data);
 }
 
+/* Names are bytes: UTF-8 and non-UTF-8 names come out exactly as stored, and a GNU-format
+ * tar (Python's tarfile, GNU tar) works like pax. */
+static void test_names_are_bytes(void **state)
+{
+        const char *names[] = {"h\xc3\xa9llo", "caf\xe9", "\xe6\x97\xa5\xe6\x9c\xac"};
+        for (int fmt = 0; fmt < 2; fmt++) {
+                struct tarb t;
+                tarb_init(&t, ARCHIVE_FILTER_NONE);
+                if (fmt == 1) { /* re-open as GNU tar */
+                        archive_write_free(t.a);
+                        free(t.out.data);
+                        memset(&t.out, 0, sizeof(t.out));
+                        t.a = archive_write_new();
+                        archive_write_set_format_gnutar(t.a);
+                        archive_write_open(t.a, &t.out, NULL, tbuf_write_cb, NULL);
+                }
+                for (size_t i = 0; i < 3; i++)
+                        tarb_file(&t, names[i], names[i], 0644);
+                struct tbuf tar = tarb_finish(&t);
+                struct scratch s;
+                scratch_init(&s);
+                struct berth_error err = {0};
+                int r = apply_buf(&tar, s.dest, NULL, NULL, &err);
+                if (r < 0)
+                        fprintf(stderr, "%s\n", err.msg);
+                assert_int_equal(r, 0);
+                for (size_t i = 0; i < 3; i++)
+                        assert_file(s.dest, names[i], names[i]);
+                assert_int_equal(scratch_count(s.fd, "dest"), 3);
+                scratch_free(&s);
+                free(tar.data);
+        }
+}
+
+/* A sparse file: holes come back as zeros, the size is the logical size. */
+static void test_sparse(void **state)
+{
+        struct tarb t;
+        tarb_init(&t, ARCHIVE_FILTER_NONE);
+        struct archive_entry *e = tarb_entry("sparse", AE_IFREG, 0644);
+        la_int64_t size = 3 << 20;
+        archive_entry_set_size(e, size);
+        archive_entry_sparse_add_entry(e, 1 << 20, 4096);
+        archive_entry_sparse_add_entry(e, (2 << 20) + 8192, 4096);
+        /* The writer takes the logical contents and stores only the listed regions. */
+        char *data = calloc(1, (size_t)size);
+        memset(data + (1 << 20), 'S', 4096);
+        memset(data + (2 << 20) + 8192, 'S', 4096);
+        tarb_add(&t, e, data, (size_t)size);
+        free(data);
+        struct tbuf tar = tarb_finish(&t);
+        assert_true(tar.len < (64u << 10)); /* stored sparse */
+        struct scratch s;
+        scratch_init(&s);
+        struct berth_error err = {0};
+        int r = apply_buf(&tar, s.dest, NULL, NULL, &err);
+        if (r < 0)
+                fprintf(stderr, "%s\n", err.msg);
+        assert_int_equal(r, 0);
+        struct stat st;
+        lstat_at(s.dest, "sparse", &st);
+        assert_true(st.st_blocks * 512 < (1 << 20)); /* holes stay holes */
+        char *got = NULL;
+        size_t len = 0;
+        assert_int_equal(berth_read_file_at(s.dest, "sparse", 4u << 20, &got, &len, NULL), 0);
+        assert_int_equal(len, (size_t)size);
+        for (size_t i = 0; i < len; i++) {
+                bool in = (i >= (1u << 20) && i < (1u << 20) + 4096) ||
+                          (i >= (2u << 20) + 8192 && i < (2u << 20) + 8192 + 4096);
+                if (got[i] != (in ? 'S' : 0))
+                        fail_msg("byte %zu is %d", i, got[i]);
+        }
+        free(got);
+        scratch_free(&s);
+        free(tar.data);
+}
+
 /* The accelerated SHA-256 (SHA-NI when the CPU has it) against the portable one, for every
  * length and split around the block size, and the layer digest with both. */
 static void test_sha256_paths(void **state)
@@ -484,6 +564,8 @@ int main(void)
             cmocka_unit_test(test_deep_and_wide),
             cmocka_unit_test(test_large_file),
             cmocka_unit_test(test_sha256_paths),
+            cmocka_unit_test(test_names_are_bytes),
+            cmocka_unit_test(test_sparse),
         };
         if (geteuid() != 0) {
                 printf("1..0 # SKIP layer tests need root (chown, trusted xattrs)\n");

@@ -22,6 +22,7 @@
 #include "basic/cleanup.h"
 #include "basic/error.h"
 #include "image/layer.h"
+#include "image/layer_internal.h"
 #include "test_layer_util.h"
 #include "basic/banned.h"
 
@@ -423,6 +424,29 @@ static void test_entry_cap_and_formats(void **state)
         free(c.data);
 }
 
+/* Many long directory names: the memory kept per directory is capped. */
+static void test_bookkeeping_cap(void **state)
+{
+        struct tarb t;
+        tarb_init(&t, ARCHIVE_FILTER_GZIP);
+        char name[300];
+        memset(name, 'd', 250);
+        for (int i = 0; i < 200; i++) {
+                snprintf(name + 250, sizeof(name) - 250, "%04d/", i);
+                tarb_dir(&t, name, 0755);
+        }
+        struct tbuf b = tarb_finish(&t);
+        layer_max_meta_bytes = 16u << 10;
+        expect_refused(&b, NULL, EFBIG, "more than 16 KiB to track");
+        layer_max_meta_bytes = LAYER_MAX_META_BYTES;
+        struct scratch s;
+        scratch_init(&s);
+        assert_int_equal(apply_buf(&b, s.dest, NULL, NULL, NULL), 0);
+        assert_int_equal(scratch_count(s.fd, "dest"), 200);
+        scratch_free(&s);
+        free(b.data);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -441,6 +465,7 @@ int main(void)
             cmocka_unit_test(test_symlink_loop),
             cmocka_unit_test(test_forged_overlay_xattr),
             cmocka_unit_test(test_entry_cap_and_formats),
+            cmocka_unit_test(test_bookkeeping_cap),
         };
         if (geteuid() != 0) {
                 printf("1..0 # SKIP layer attack tests need root\n");

@@ -53,7 +53,8 @@ static inline void tarb_init(struct tarb *t, int filter)
 {
         memset(t, 0, sizeof(*t));
         t->a = archive_write_new();
-        if (archive_write_set_format_pax(t->a) != ARCHIVE_OK)
+        if (archive_write_set_format_pax(t->a) != ARCHIVE_OK ||
+            archive_write_set_format_option(t->a, "pax", "hdrcharset", "BINARY") != ARCHIVE_OK)
                 abort();
         if (filter == ARCHIVE_FILTER_GZIP)
                 archive_write_add_filter_gzip(t->a);
