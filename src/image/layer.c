@@ -240,11 +240,13 @@ static int drain(struct layer_stream *s, struct archive *tar, struct berth_error
         }
 }
 
+/* libarchive warns, and goes on, about names it cannot convert to the locale's charset
+ * (the bytes are still right: names are bytes to us); every other warning (a malformed or
+ * oversized pax header skipped, ...) refuses the layer. */
 static int warn_is_fatal(struct archive *a)
 {
         const char *m = archive_error_string(a);
-        /* Oversized pax/GNU headers are skipped by libarchive with a warning: refuse. */
-        return !m || strstr(m, "Ignoring") || strstr(m, "oversized") || strstr(m, "malformed");
+        return !m || !strstr(m, "can't be converted");
 }
 
 static int extract_all(struct layer_stream *s, struct archive *tar, struct layer_extract *x,
@@ -257,16 +259,16 @@ static int extract_all(struct layer_stream *s, struct archive *tar, struct layer
                         return 0;
                 if (r == ARCHIVE_WARN && warn_is_fatal(tar))
                         return berth_error_set(
-                            err, EFBIG, "layer: entry %llu: %s", (unsigned long long)*count,
+                            err, EINVAL, "layer: entry %llu: %s", (unsigned long long)*count + 1,
                             archive_error_string(tar) ? archive_error_string(tar) : "bad header");
-                if (r < ARCHIVE_WARN && !s->error && archive_error_string(tar) &&
-                    strstr(archive_error_string(tar), "too large"))
+                if (r != ARCHIVE_OK && r != ARCHIVE_WARN && !s->error &&
+                    archive_error_string(tar) && strstr(archive_error_string(tar), "too large"))
                         return berth_error_set(err, EFBIG,
                                                "layer: entry %llu: pax or GNU long-name header "
                                                "larger than 1 MiB: %s",
                                                (unsigned long long)*count + 1,
                                                archive_error_string(tar));
-                if (r < ARCHIVE_WARN)
+                if (r != ARCHIVE_OK && r != ARCHIVE_WARN) /* also ARCHIVE_RETRY: bad header */
                         return archive_fail(s, tar, "layer: read tar header", err);
                 if (++*count > max_entries)
                         return berth_error_set(err, EFBIG,

@@ -447,6 +447,26 @@ static void test_bookkeeping_cap(void **state)
         free(b.data);
 }
 
+/* A damaged header in the middle (bad checksum): libarchive says "retry"; berth refuses. */
+static void test_damaged_header(void **state)
+{
+        struct tarb t;
+        tarb_init(&t, ARCHIVE_FILTER_NONE);
+        tarb_file(&t, "first", "1", 0644);
+        tarb_file(&t, "second", "2", 0644);
+        tarb_file(&t, "third", "3", 0644);
+        struct tbuf b = tarb_finish(&t);
+        /* Find the ustar header of "second" and damage its type flag. */
+        size_t off = 0;
+        for (; off + 512 <= b.len; off += 512)
+                if (memcmp(b.data + off, "second", 7) == 0)
+                        break;
+        assert_true(off + 512 <= b.len);
+        b.data[off + 156] = 'Z';
+        expect_refused(&b, NULL, EINVAL, "Damaged tar archive");
+        free(b.data);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -466,6 +486,7 @@ int main(void)
             cmocka_unit_test(test_forged_overlay_xattr),
             cmocka_unit_test(test_entry_cap_and_formats),
             cmocka_unit_test(test_bookkeeping_cap),
+            cmocka_unit_test(test_damaged_header),
         };
         if (geteuid() != 0) {
                 printf("1..0 # SKIP layer attack tests need root\n");
