@@ -95,3 +95,16 @@ trap_init() {
         run rt kill c1 KILL
         [ "$status" -ne 0 ]
 }
+
+@test "kill: a trapped signal interrupts 'wait' in the init, which then exits (runtime-tools killsig)" {
+        for sig in TERM USR1 USR2; do
+                set_cmd "trap 'touch /tmp/$sig' $sig; sleep 10 & wait \$!"
+                run_d_ok "k-$sig"
+                wait_status "k-$sig" running
+                sleep 0.2
+                rt kill "k-$sig" "$sig"
+                wait_status "k-$sig" stopped 50
+                [ -e "$B/rootfs/tmp/$sig" ]
+                rt delete "k-$sig"
+        done
+}
