@@ -969,17 +969,21 @@ FN(slice)
         else
                 return snprintf(msg, msglen, "can't slice item of type %s", tpl_type_name(item)),
                        -EINVAL;
-        if (n > 3 || (n == 4 && json_is_string(item)))
+        if (n > 4)
                 return snprintf(msg, msglen, "too many slice indexes: %zu", n - 1), -EINVAL;
-        size_t idx[2] = {0, len};
+        if (n == 4 && json_is_string(item))
+                return snprintf(msg, msglen, "cannot 3-index slice a string"), -EINVAL;
+        size_t idx[3] = {0, len, len}; /* low, high, max (the capacity bound of x[i:j:k]) */
         for (size_t i = 1; i < n; i++) {
                 int r = index_arg(a[i], len, true, &idx[i - 1], msg, msglen);
                 if (r < 0)
                         return r;
         }
-        if (idx[0] > idx[1])
-                return snprintf(msg, msglen, "invalid slice index: %zu > %zu", idx[0], idx[1]),
-                       -EINVAL;
+        for (int i = 0; i < 2; i++)
+                if (idx[i] > idx[i + 1])
+                        return snprintf(msg, msglen, "invalid slice index: %zu > %zu", idx[i],
+                                        idx[i + 1]),
+                               -EINVAL;
         if (json_is_string(item)) {
                 *res = json_stringn_nocheck(json_string_value(item) + idx[0], idx[1] - idx[0]);
         } else {

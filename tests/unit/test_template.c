@@ -185,6 +185,10 @@ static void test_index(void **state)
         expect("{{slice .Args 1}} {{slice \"hello\" 1 3}} {{slice .Ports 0 0}}", "[sleep 1] el []");
         exec_error("{{slice .Args 3}}", EINVAL, "index out of range: 3");
         exec_error("{{slice .Args 2 1}}", EINVAL, "invalid slice index: 2 > 1");
+        expect("{{slice .Args 0 1 2}}", "[-c]");
+        exec_error("{{slice .Args 0 2 1}}", EINVAL, "invalid slice index: 2 > 1");
+        exec_error("{{slice \"abc\" 0 1 2}}", EINVAL, "cannot 3-index slice a string");
+        exec_error("{{slice .Args 0 1 2 3}}", EINVAL, "too many slice indexes: 4");
 }
 
 static void test_range(void **state)
