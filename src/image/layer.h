@@ -38,6 +38,10 @@
  * Ownership: the numeric uid/gid of each entry are applied (the caller runs as root or in a
  * user namespace that maps them).  Directory mtimes are set after all entries.
  *
+ * Cost: one read of the blob, 4 MiB of read buffers, memory per directory (its path, for
+ * the deferred mtime; capped at 256 MiB), and one helper thread that hashes the blob while
+ * entries are written (joined before berth_layer_apply returns, on every path).
+ *
  * On failure the destination holds a partial layer: THE CALLER MUST REMOVE dest (e.g.
  * berth_rm_rf_at) and not use it.  src_fd is read to its end on success; its position is
  * undefined on failure.  dest_dirfd may be O_PATH; neither fd is closed.
