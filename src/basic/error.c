@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "basic/banned.h"
+
 static int vset(struct berth_error *err, int code, int with_strerror, const char *fmt, va_list ap)
 {
         if (code <= 0)

@@ -18,11 +18,11 @@
 
 struct berth_rootfs_ctx {
         const struct berth_spec *spec;
-        const char *rootfs;     /* absolute host path of the root filesystem */
-        const char *bundle;     /* absolute bundle path (relative mount sources resolve here) */
-        bool no_pivot;          /* --no-pivot: MS_MOVE + chroot */
-        bool in_userns;         /* we are in a new user namespace (mknod impossible: bind) */
-        bool new_cgroupns;      /* cgroup mounts are fresh mounts, not binds */
+        const char *rootfs; /* absolute host path of the root filesystem */
+        const char *bundle; /* absolute bundle path (relative mount sources resolve here) */
+        bool no_pivot;      /* --no-pivot: MS_MOVE + chroot */
+        bool in_userns;     /* we are in a new user namespace (mknod impossible: bind) */
+        bool new_cgroupns;  /* cgroup mounts are fresh mounts, not binds */
         const struct berth_cgroup_mountinfo *cgroup_mounts;
         size_t n_cgroup_mounts;
 };

@@ -15,8 +15,8 @@
 struct berth_seccomp_bpf {
         struct sock_filter *insns; /* malloc'ed */
         size_t n_insns;
-        unsigned int flags;        /* SECCOMP_FILTER_FLAG_* to pass to seccomp(2) */
-        bool notify;               /* some rule uses SCMP_ACT_NOTIFY: install returns a fd */
+        unsigned int flags; /* SECCOMP_FILTER_FLAG_* to pass to seccomp(2) */
+        bool notify;        /* some rule uses SCMP_ACT_NOTIFY: install returns a fd */
 };
 
 /* Compile.  cache_dir (may be NULL) is a directory where compiled programs are kept as
@@ -34,5 +34,6 @@ int berth_seccomp_install(const struct berth_seccomp_bpf *bpf, int *notify_fd,
 /* The seccomp profile berth applies by default to engine containers (Docker's default
  * policy: EPERM default, no keyctl/kexec/userfaultfd/io_uring, mount/unshare/setns only
  * with CAP_SYS_ADMIN, clone3 -> ENOSYS). `caps` is the effective capability mask. */
-int berth_seccomp_default_profile(uint64_t caps, struct berth_seccomp *out, struct berth_error *err);
+int berth_seccomp_default_profile(uint64_t caps, struct berth_seccomp *out,
+                                  struct berth_error *err);
 void berth_seccomp_free(struct berth_seccomp *sc); /* fields only */

@@ -23,7 +23,7 @@
 
 /* Caps on what a user-controlled config may contain. */
 #define BERTH_SPEC_MAX_BYTES (4u << 20) /* config.json size */
-#define BERTH_SPEC_MAX_ITEMS 4096        /* mounts, env, devices, rules, ... per array */
+#define BERTH_SPEC_MAX_ITEMS 4096       /* mounts, env, devices, rules, ... per array */
 
 enum berth_ns_type {
         BERTH_NS_PID,
@@ -46,8 +46,8 @@ int berth_ns_type_clone_flag(enum berth_ns_type t);
 const char *berth_ns_type_proc_name(enum berth_ns_type t);
 
 struct berth_namespace {
-        bool enabled;  /* listed in linux.namespaces */
-        char *path;    /* join this one instead of creating (NULL: create a new one) */
+        bool enabled; /* listed in linux.namespaces */
+        char *path;   /* join this one instead of creating (NULL: create a new one) */
 };
 
 struct berth_id_mapping {
@@ -81,9 +81,9 @@ struct berth_process {
         bool terminal;
         bool has_console_size;
         unsigned console_height, console_width;
-        char *cwd;        /* absolute, required */
-        char **args;      /* at least one element (required for start, may be absent in
-                             a config only used for `spec`) */
+        char *cwd;          /* absolute, required */
+        char **args;        /* at least one element (required for start, may be absent in
+                               a config only used for `spec`) */
         char *command_line; /* Windows-only field: rejected if set */
         char **env;
         struct berth_user user;
@@ -123,27 +123,27 @@ struct berth_process {
  *   - "tmpcopyup" and "defaults" are dropped (not passed to the kernel);
  *   - uidMappings/gidMappings imply idmap, and an idmapped mount must be a bind mount. */
 struct berth_mount {
-        char *destination;   /* absolute path inside the container */
-        char *type;          /* "bind", "proc", "tmpfs", ...; NULL means bind if options
-                                say bind/rbind */
+        char *destination; /* absolute path inside the container */
+        char *type;        /* "bind", "proc", "tmpfs", ...; NULL means bind if options
+                              say bind/rbind */
         char *source;
-        char **options;      /* as written in the config */
-        unsigned long flags;        /* MS_* to set (MS_RDONLY, MS_NOSUID, ... MS_BIND|MS_REC) */
-        unsigned long clear_flags;  /* MS_* explicitly cleared ("rw", "suid", ...) */
-        unsigned long propagation;  /* MS_SHARED/MS_SLAVE/MS_PRIVATE/MS_UNBINDABLE (|MS_REC) */
+        char **options;            /* as written in the config */
+        unsigned long flags;       /* MS_* to set (MS_RDONLY, MS_NOSUID, ... MS_BIND|MS_REC) */
+        unsigned long clear_flags; /* MS_* explicitly cleared ("rw", "suid", ...) */
+        unsigned long propagation; /* MS_SHARED/MS_SLAVE/MS_PRIVATE/MS_UNBINDABLE (|MS_REC) */
         bool is_bind;
-        char *data;          /* remaining options, comma-joined, for mount(2) data */
+        char *data; /* remaining options, comma-joined, for mount(2) data */
         /* recursive attributes (rro, rnosuid, ... via mount_setattr) */
         uint64_t attr_set, attr_clr;
-        bool idmap;          /* "idmap"/"ridmap", or uidMappings/gidMappings given */
+        bool idmap;           /* "idmap"/"ridmap", or uidMappings/gidMappings given */
         bool idmap_recursive; /* "ridmap" */
         struct berth_id_mapping *uid_mappings, *gid_mappings;
         size_t n_uid_mappings, n_gid_mappings;
 };
 
 struct berth_device {
-        char *path;        /* inside the container */
-        char type;         /* 'c', 'b', 'u', 'p' */
+        char *path; /* inside the container */
+        char type;  /* 'c', 'b', 'u', 'p' */
         int64_t major, minor;
         bool has_file_mode;
         uint32_t file_mode;
@@ -154,9 +154,9 @@ struct berth_device {
 /* linux.resources.devices: cgroup device rule. */
 struct berth_device_rule {
         bool allow;
-        char type;          /* 'a', 'c', 'b' */
+        char type;            /* 'a', 'c', 'b' */
         int64_t major, minor; /* -1 = wildcard */
-        char access[4];     /* subset of "rwm" */
+        char access[4];       /* subset of "rwm" */
 };
 
 struct berth_weight_device {
@@ -194,8 +194,8 @@ struct berth_resources {
         size_t n_devices;
 
         /* memory; has_* tells whether the field was given */
-        bool has_mem_limit, has_mem_reservation, has_mem_swap, has_mem_kernel,
-                has_mem_kernel_tcp, has_mem_swappiness;
+        bool has_mem_limit, has_mem_reservation, has_mem_swap, has_mem_kernel, has_mem_kernel_tcp,
+            has_mem_swappiness;
         int64_t mem_limit, mem_reservation, mem_swap, mem_kernel, mem_kernel_tcp;
         uint64_t mem_swappiness;
         bool mem_disable_oom_killer;
@@ -203,8 +203,8 @@ struct berth_resources {
         bool mem_check_before_update;
 
         /* cpu */
-        bool has_cpu_shares, has_cpu_quota, has_cpu_burst, has_cpu_period,
-                has_cpu_realtime_runtime, has_cpu_realtime_period, has_cpu_idle;
+        bool has_cpu_shares, has_cpu_quota, has_cpu_burst, has_cpu_period, has_cpu_realtime_runtime,
+            has_cpu_realtime_period, has_cpu_idle;
         uint64_t cpu_shares, cpu_period, cpu_realtime_period, cpu_burst;
         int64_t cpu_quota, cpu_realtime_runtime, cpu_idle;
         char *cpuset_cpus, *cpuset_mems;
@@ -218,10 +218,10 @@ struct berth_resources {
         uint16_t blkio_weight, blkio_leaf_weight;
         struct berth_weight_device *blkio_weight_devices;
         size_t n_blkio_weight_devices;
-        struct berth_throttle_device *throttle_read_bps, *throttle_write_bps,
-                *throttle_read_iops, *throttle_write_iops;
+        struct berth_throttle_device *throttle_read_bps, *throttle_write_bps, *throttle_read_iops,
+            *throttle_write_iops;
         size_t n_throttle_read_bps, n_throttle_write_bps, n_throttle_read_iops,
-                n_throttle_write_iops;
+            n_throttle_write_iops;
 
         struct berth_hugepage_limit *hugepage_limits;
         size_t n_hugepage_limits;
@@ -318,7 +318,7 @@ struct berth_spec {
         struct berth_process process;
         bool has_process;
 
-        char *root_path;     /* as written (relative to the bundle or absolute) */
+        char *root_path; /* as written (relative to the bundle or absolute) */
         bool root_readonly;
 
         char *hostname;
@@ -391,7 +391,7 @@ int berth_rlimit_from_name(const char *name);
 /* RLIMIT_NOFILE -> "RLIMIT_NOFILE"; NULL if unknown. */
 const char *berth_rlimit_to_name(int resource);
 
-void berth_process_free(struct berth_process *p); /* fields only */
+void berth_process_free(struct berth_process *p);     /* fields only */
 void berth_resources_free(struct berth_resources *r); /* fields only */
 void berth_spec_free(struct berth_spec *s);
 static inline void berth_spec_freep(struct berth_spec **s)
