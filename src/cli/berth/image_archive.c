@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* berth load / save / import and image bootstrap: the verbs over src/image/archive.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "basic/cleanup.h"
+#include "cli/berth/cli.h"
+#include "cli/berth/verbs.h"
+#include "image/archive.h"
+#include "image/image.h"
+#include "basic/banned.h"
+
+static int open_input(const char *path, int *fd, struct berth_error *err)
+{
+        if (!path || strcmp(path, "-") == 0) {
+                *fd = STDIN_FILENO;
+                return 0;
+        }
+        *fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (*fd < 0)
+                return berth_error_errno(err, "open '%.200s'", path);
+        return 0;
+}
+
+/* ------------------------------------------------------------------ load */
+
+static int run_load(struct berth_cli *cli, const struct berth_cli_args *a, struct berth_error *err)
+{
+        struct berth_image_store *s;
+        struct berth_cli_progress p;
+        struct berth_load_result res = {0};
+        const char *input = berth_cli_string(a, "input");
+        int fd = -1;
+        if (!input && isatty(STDIN_FILENO) == 1)
+                return berth_error_set(err, EINVAL,
+                                       "requested load from stdin, but stdin is a terminal: use "
+                                       "-i FILE or redirect");
+        int r = berth_cli_image_store(cli, &s, err);
+        if (r >= 0)
+                r = open_input(input, &fd, err);
+        if (r < 0)
+                return r;
+        berth_cli_progress_init(&p, berth_cli_bool(a, "quiet"));
+        r = berth_image_load(s, fd, BERTH_ARCHIVE_AUTO, berth_cli_progress_cb, &p, &res, err);
+        berth_cli_progress_end(&p);
+        if (fd != STDIN_FILENO)
+                close(fd);
+        for (size_t i = 0; r >= 0 && res.images && res.images[i]; i++) {
+                if (berth_startswith(res.images[i], "sha256:")) {
+                        fprintf(cli->out, "Loaded image ID: %s\n", res.images[i]);
+                } else {
+                        _cleanup_free_ char *f = berth_cli_familiar_name(res.images[i]);
+                        fprintf(cli->out, "Loaded image: %s\n", f ? f : res.images[i]);
+                }
+        }
+        berth_load_result_clear(&res);
+        return r;
+}
+
+static const struct berth_cli_opt load_opts[] = {
+    {"input", 'i', BERTH_OPT_STRING, "string", "Read from tar archive file, instead of STDIN",
+     NULL},
+    {"quiet", 'q', BERTH_OPT_BOOL, NULL, "Suppress the load output", NULL},
+    {NULL, 0, 0, NULL, NULL, NULL},
+};
+
+const struct berth_cli_verb berth_verb_image_load = {
+    .names = (const char *const[]){"image load", "load", NULL},
+    .usage = "[OPTIONS]",
+    .summary = "Load an image from a tar archive or STDIN",
+    .opts = load_opts,
+    .min_args = 0,
+    .max_args = 0,
+    .run = run_load,
+};
+
+/* ------------------------------------------------------------------ save */
+
+static int parse_save_format(const char *s, enum berth_archive_format *out, struct berth_error *err)
+{
+        if (!s || strcmp(s, "docker-archive") == 0)
+                *out = BERTH_ARCHIVE_DOCKER;
+        else if (strcmp(s, "oci-archive") == 0)
+                *out = BERTH_ARCHIVE_OCI;
+        else if (strcmp(s, "oci-dir") == 0)
+                *out = BERTH_ARCHIVE_OCI_DIR;
+        else
+                return berth_error_set(err, EINVAL,
+                                       "--format: unknown archive format '%.60s' (docker-archive, "
+                                       "oci-archive or oci-dir)",
+                                       s);
+        return 0;
+}
+
+static int run_save(struct berth_cli *cli, const struct berth_cli_args *a, struct berth_error *err)
+{
+        struct berth_image_store *s;
+        struct berth_cli_progress p;
+        enum berth_archive_format fmt;
+        const char *output = berth_cli_string(a, "output");
+        int fd = STDOUT_FILENO;
+        int r = parse_save_format(berth_cli_string(a, "format"), &fmt, err);
+        if (r < 0)
+                return r;
+        if (fmt == BERTH_ARCHIVE_OCI_DIR && (!output || !*output))
+                return berth_error_set(err, EINVAL, "--format oci-dir needs -o DIRECTORY");
+        if ((!output || strcmp(output, "-") == 0) && isatty(STDOUT_FILENO) == 1)
+                return berth_error_set(err, EINVAL,
+                                       "cowardly refusing to save to a terminal. Use the -o flag "
+                                       "or redirect");
+        r = berth_cli_image_store(cli, &s, err);
+        for (int i = 0; r >= 0 && i < a->argc; i++) {
+                _cleanup_free_ char *id = NULL;
+                r = berth_image_resolve(s, a->argv[i], &id, err);
+                if (r < 0)
+                        berth_cli_image_error(a->argv[i], err);
+        }
+        if (r < 0)
+                return r;
+        if (output && strcmp(output, "-") != 0 && fmt != BERTH_ARCHIVE_OCI_DIR) {
+                fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+                if (fd < 0)
+                        return berth_error_errno(err, "open '%.200s'", output);
+        }
+        fflush(cli->out);
+        berth_cli_progress_init(&p, false);
+        r = berth_image_save(s, a->argv, fmt, fd, fmt == BERTH_ARCHIVE_OCI_DIR ? output : NULL,
+                             berth_cli_progress_cb, &p, err);
+        berth_cli_progress_end(&p);
+        if (fd != STDOUT_FILENO) {
+                if (close(fd) < 0 && r >= 0)
+                        r = berth_error_errno(err, "close '%.200s'", output);
+                if (r < 0)
+                        unlink(output);
+        }
+        return r;
+}
+
+static const struct berth_cli_opt save_opts[] = {
+    {"format", 0, BERTH_OPT_STRING, "string",
+     "Archive format: docker-archive, oci-archive or oci-dir (a directory, with -o)",
+     "\"docker-archive\""},
+    {"output", 'o', BERTH_OPT_STRING, "string", "Write to a file, instead of STDOUT", NULL},
+    {NULL, 0, 0, NULL, NULL, NULL},
+};
+
+const struct berth_cli_verb berth_verb_image_save = {
+    .names = (const char *const[]){"image save", "save", NULL},
+    .usage = "[OPTIONS] IMAGE [IMAGE...]",
+    .summary = "Save one or more images to a tar archive (streamed to STDOUT by default)",
+    .opts = save_opts,
+    .min_args = 1,
+    .max_args = -1,
+    .run = run_save,
+};
+
+/* ------------------------------------------------------------------ import */
+
+static int import_source(const char *src, const char **path, struct berth_error *err)
+{
+        const char *sep = strstr(src, "://");
+        if (!sep) {
+                *path = src;
+                return 0;
+        }
+        if (berth_startswith(src, "file://")) {
+                *path = src + strlen("file://");
+                return 0;
+        }
+        return berth_error_set(err, EPROTONOSUPPORT,
+                               "importing from '%.*s' URLs is not supported: download the file "
+                               "and run 'berth import FILE' (file:// URLs work)",
+                               (int)(sep - src), src);
+}
+
+static int run_import(struct berth_cli *cli, const struct berth_cli_args *a,
+                      struct berth_error *err)
+{
+        struct berth_image_store *s;
+        struct berth_cli_progress p;
+        _cleanup_free_ char *id = NULL;
+        const char *path = NULL;
+        int fd = -1;
+        struct berth_import_opts o = {
+            .changes = berth_cli_strv(a, "change"),
+            .message = berth_cli_string(a, "message"),
+            .tag = a->argc > 1 ? a->argv[1] : NULL,
+            .platform = berth_cli_string(a, "platform"),
+        };
+        int r = import_source(a->argv[0], &path, err);
+        if (r >= 0 && strcmp(path, "-") == 0 && isatty(STDIN_FILENO) == 1)
+                r = berth_error_set(err, EINVAL, "import from stdin, but stdin is a terminal");
+        if (r >= 0)
+                r = berth_cli_image_store(cli, &s, err);
+        if (r >= 0)
+                r = open_input(path, &fd, err);
+        if (r < 0)
+                return r;
+        berth_cli_progress_init(&p, false);
+        r = berth_image_import(s, fd, &o, berth_cli_progress_cb, &p, &id, err);
+        berth_cli_progress_end(&p);
+        if (fd != STDIN_FILENO)
+                close(fd);
+        if (r >= 0)
+                fprintf(cli->out, "%s\n", id);
+        return r;
+}
+
+static const struct berth_cli_opt import_opts[] = {
+    {"change", 'c', BERTH_OPT_STRV, "list", "Apply Dockerfile instruction to the created image",
+     NULL},
+    {"message", 'm', BERTH_OPT_STRING, "string", "Set commit message for imported image", NULL},
+    {"platform", 0, BERTH_OPT_STRING, "string", "Set platform (os/arch[/variant])", NULL},
+    {NULL, 0, 0, NULL, NULL, NULL},
+};
+
+const struct berth_cli_verb berth_verb_image_import = {
+    .names = (const char *const[]){"image import", "import", NULL},
+    .usage = "[OPTIONS] file|URL|- [REPOSITORY[:TAG]]",
+    .summary = "Import the contents from a tarball to create a filesystem image",
+    .opts = import_opts,
+    .min_args = 1,
+    .max_args = 2,
+    .run = run_import,
+};
+
+/* ------------------------------------------------------------------ bootstrap */
+
+static int run_bootstrap(struct berth_cli *cli, const struct berth_cli_args *a,
+                         struct berth_error *err)
+{
+        struct berth_image_store *s;
+        _cleanup_free_ char *id = NULL;
+        int r = berth_cli_image_store(cli, &s, err);
+        if (r >= 0)
+                r = berth_image_bootstrap(s, a->argv[0], berth_cli_string(a, "tag"), &id, err);
+        if (r >= 0)
+                fprintf(cli->out, "%s\n", id);
+        return r;
+}
+
+static const struct berth_cli_opt bootstrap_opts[] = {
+    {"tag", 't', BERTH_OPT_STRING, "string", "Tag the image as this reference",
+     "\"busybox:latest\""},
+    {NULL, 0, 0, NULL, NULL, NULL},
+};
+
+const struct berth_cli_verb berth_verb_image_bootstrap = {
+    .names = (const char *const[]){"image bootstrap", NULL},
+    .usage = "[OPTIONS] busybox",
+    .summary = "Make one of berth's built-in images without a registry",
+    .opts = bootstrap_opts,
+    .min_args = 1,
+    .max_args = 1,
+    .run = run_bootstrap,
+};
