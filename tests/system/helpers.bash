@@ -331,3 +331,64 @@ make_image_archive() {
         tar -C "$d" -cf "$dest" manifest.json "$cfg.json" "$diff"
         rm -rf "$d"
 }
+
+# ---- images (tests/system/1NN-image-*.bats): the `berth` CLI against a store of its own
+# In those files: `setup() { image_setup; }` and `teardown() { image_teardown; }`; then
+#   b ARGS...        berth with the test's --root/--runroot ($IR, $IRUN), bounded by a timeout
+#   bootstrap_busybox   `berth image bootstrap busybox` into the test's store
+#   make_tiny_archive DEST.tar REF CONTENT [LABEL=VALUE] [CREATED]: a docker-archive of one
+#                    image whose single layer holds /f with CONTENT (distinct content gives
+#                    distinct images), built with tar, jq and sha256sum
+berth_find_berth() {
+        local d
+        if [ -n "${BERTH:-}" ] && [ -x "$BERTH" ]; then return 0; fi
+        for d in "${BERTH_BUILD:-}" "$BERTH_REPO/build" "$BERTH_REPO/build-core"; do
+                [ -n "$d" ] && [ -x "$d/berth" ] && { BERTH=$d/berth; return 0; }
+        done
+        return 1
+}
+
+image_setup() {
+        berth_find_berth || skip "berth not found (build it or set BERTH_BUILD)"
+        T=$BATS_TEST_TMPDIR
+        IR=$T/root
+        IRUN=$T/run
+        mkdir -p "$IR" "$IRUN"
+}
+
+image_teardown() {
+        [ -n "${T:-}" ] || return 0
+        rm -rf "$IR" "$IRUN"
+        return 0
+}
+
+b() { timeout "$RT_TIMEOUT" "$BERTH" --root "$IR" --runroot "$IRUN" "$@"; }
+
+bootstrap_busybox() {
+        b image bootstrap busybox "$@" >/dev/null
+}
+
+make_tiny_archive() {
+        local dest=$1 ref=$2 content=$3 label=${4:-} created=${5:-2026-01-01T00:00:00Z} d diff cfg
+        d=$(mktemp -d "$T/tiny.XXXXXX")
+        mkdir "$d/rootfs"
+        printf '%s\n' "$content" >"$d/rootfs/f"
+        tar -C "$d/rootfs" --numeric-owner --mtime=@0 -cf "$d/layer.tar" .
+        diff=$(sha256sum "$d/layer.tar" | cut -d' ' -f1)
+        mkdir "$d/$diff"
+        mv "$d/layer.tar" "$d/$diff/layer.tar"
+        jq -n --arg diff "sha256:$diff" --arg lbl "$label" --arg created "$created" \
+                '{architecture: "amd64", os: "linux", created: $created,
+                  config: ({Cmd: ["sh"]} + (if $lbl == "" then {} else
+                           {Labels: {($lbl | split("=")[0]): ($lbl | split("=")[1:] | join("="))}} end)),
+                  rootfs: {type: "layers", diff_ids: [$diff]},
+                  history: [{created: $created, created_by: "make_tiny_archive \($lbl)"}]}' \
+                >"$d/config.json"
+        cfg=$(sha256sum "$d/config.json" | cut -d' ' -f1)
+        mv "$d/config.json" "$d/$cfg.json"
+        jq -n --arg c "$cfg.json" --arg t "$ref" --arg l "$diff/layer.tar" \
+                '[{Config: $c, RepoTags: (if $t == "" then [] else [$t] end), Layers: [$l]}]' \
+                >"$d/manifest.json"
+        tar -C "$d" -cf "$dest" manifest.json "$cfg.json" "$diff"
+        rm -rf "$d"
+}
