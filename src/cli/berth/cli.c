@@ -372,6 +372,28 @@ static void opt_left(const struct berth_cli_opt *o, char *buf, size_t len)
                 snprintf(buf, len, "      --%s%s%s", o->name, arg ? " " : "", arg ? arg : "");
 }
 
+/* Words of text from column `indent` up to column 80, continuation lines indented. */
+static void print_wrapped(FILE *f, const char *text, size_t indent)
+{
+        size_t avail = indent < 60 ? 80 - indent : 20, col = 0;
+        const char *p = text;
+        while (*p) {
+                while (*p == ' ')
+                        p++;
+                size_t w = strcspn(p, " ");
+                if (!w)
+                        break;
+                if (col && col + 1 + w > avail) {
+                        fprintf(f, "\n%*s", (int)indent, "");
+                        col = 0;
+                }
+                fprintf(f, "%s%.*s", col ? " " : "", (int)w, p);
+                col += (col ? 1 : 0) + w;
+                p += w;
+        }
+        fputc('\n', f);
+}
+
 void berth_cli_print_verb_help(FILE *f, const struct berth_cli_verb *v, const char *name)
 {
         fprintf(f, "Usage:  berth %s%s%s\n\n%s\n", name, v->usage && *v->usage ? " " : "",
@@ -394,10 +416,12 @@ void berth_cli_print_verb_help(FILE *f, const struct berth_cli_verb *v, const ch
                 for (size_t i = 0; v->opts[i].name; i++) {
                         const struct berth_cli_opt *o = &v->opts[i];
                         opt_left(o, left, sizeof(left));
-                        fprintf(f, "%-*s   %s", (int)width, left, o->help);
-                        if (o->def)
-                                fprintf(f, " (default %s)", o->def);
-                        fputc('\n', f);
+                        char text[512];
+                        snprintf(text, sizeof(text), "%s%s%s%s", o->help,
+                                 o->def ? " (default " : "", o->def ? o->def : "",
+                                 o->def ? ")" : "");
+                        fprintf(f, "%-*s   ", (int)width, left);
+                        print_wrapped(f, text, width + 3);
                 }
         }
 }

@@ -142,7 +142,7 @@ void berth_cli_image_error(const char *name, struct berth_error *err);
 void berth_cli_human_size(int64_t size, char *buf, size_t len);
 /* go-units HumanDuration: "Less than a second", "About a minute", "5 weeks". */
 void berth_cli_human_duration(int64_t seconds, char *buf, size_t len);
-/* "2 hours ago", or "N/A" for an unknown time (<= 0). */
+/* "2 hours ago" (like Docker, a zero time is "56 years ago"). */
 void berth_cli_created_since(int64_t created, int64_t now, char *buf, size_t len);
 /* Go's time.String in local time: "2024-01-01 00:00:00 +0000 UTC". */
 void berth_cli_time_string(int64_t t, char *buf, size_t len);

@@ -101,10 +101,6 @@ void berth_cli_human_duration(int64_t s, char *buf, size_t len)
 
 void berth_cli_created_since(int64_t created, int64_t now, char *buf, size_t len)
 {
-        if (created <= 0) {
-                snprintf(buf, len, "N/A");
-                return;
-        }
         char d[64];
         berth_cli_human_duration(now - created, d, sizeof(d));
         snprintf(buf, len, "%s ago", d);
