@@ -338,6 +338,18 @@ static int open_container(struct berth_storage *s, const char *id, int *cfd,
         return r < 0 ? berth_error_prefix(err, r, "container '%s'", id) : 0;
 }
 
+/* A second mount stacked on merged/ would hide the first and leak it. */
+static int refuse_mounted(int fd, const char *id, struct berth_error *err)
+{
+        struct statx stx;
+        if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &stx) < 0)
+                return berth_error_errno(err, "container '%s': stat merged", id);
+        if ((stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
+            (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT))
+                return berth_error_set(err, EBUSY, "container '%s' is already mounted", id);
+        return 0;
+}
+
 int berth_storage_mount(struct berth_storage *s, const char *id, const char *const *lowers,
                         int target_fd, unsigned flags, struct berth_error *err)
 {
@@ -350,8 +362,13 @@ int berth_storage_mount(struct berth_storage *s, const char *id, const char *con
                         r = berth_fs_open_in_root_ex(cfd, "merged",
                                                      O_PATH | O_DIRECTORY | O_NOFOLLOW, 0,
                                                      BERTH_RESOLVE_NO_XDEV, &deftarget, err);
+                        if (r == -EXDEV) /* merged/ is a mount point already */
+                                return berth_error_set(err, EBUSY,
+                                                       "container '%s' is already mounted", id);
                         if (r < 0)
                                 return berth_error_prefix(err, r, "container '%s'", id);
+                        if ((r = refuse_mounted(deftarget, id, err)) < 0)
+                                return r;
                         target_fd = deftarget;
                 }
         } else {

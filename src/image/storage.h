@@ -84,6 +84,7 @@ enum {
 
 /* Mount the root filesystem of container `id` onto target_fd (any fd of a directory,
  * O_PATH is fine; not closed), or onto containers/<id>/merged when target_fd < 0.
+ * The default target already being a mount point is -EBUSY (umount first).
  * `lowers` must be the list given to create_rw (overlay stacks them again; vfs ignores
  * them).  id NULL = a read-only mount of just the layers, for inspecting or exporting an
  * image (overlay only: vfs has no copy to show and returns -EOPNOTSUPP; target_fd must

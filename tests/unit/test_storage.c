@@ -405,6 +405,8 @@ static int overlay_child(void *arg)
         CHECK_OK(berth_storage_create_rw(s, "c1", three, &err), &err);
         CHECK(berth_storage_create_rw(s, "c1", three, &err) == -EEXIST);
         CHECK_OK(berth_storage_mount(s, "c1", three, -1, 0, &err), &err);
+        CHECK(berth_storage_mount(s, "c1", three, -1, 0, &err) == -EBUSY);
+        CHECK(strstr(err.msg, "already mounted"));
         _cleanup_free_ char *m = NULL;
         CHECK_OK(berth_storage_rootfs_path(s, "c1", &m, &err), &err);
         CHECK(check_merged(m) == 0);
@@ -767,6 +769,75 @@ static void test_vfs_matches_overlay(void **state)
         run_in_ns(vfs_child, NULL);
 }
 
+/* Layers that try to reach outside through symlinks of a lower layer: the copy replaces
+ * the symlinks and never writes, removes or clears anything through them. */
+static int escape_child(void *arg)
+{
+        const char *sentinel = arg;
+        struct berth_error err = {0};
+        struct berth_storage *s = NULL;
+        char vroot[1024];
+        snprintf(vroot, sizeof(vroot), "%s/vfs-esc", tmp_root);
+        CHECK_OK(berth_storage_open(vroot, "vfs", &s, &err), &err);
+        char e0[1024], e1[1024];
+        snprintf(e0, sizeof(e0), "%s/layers/esc0", tmp_root);
+        snprintf(e1, sizeof(e1), "%s/layers/esc1", tmp_root);
+        const char *const l[] = {e1, e0, NULL};
+        CHECK_OK(berth_storage_create_rw(s, "esc", l, &err), &err);
+        char r[1024];
+        snprintf(r, sizeof(r), "%s/containers/esc/rootfs", vroot);
+        struct stat st;
+        CHECK(lstat(pathf("%s/esc", r), &st) == 0 && S_ISDIR(st.st_mode));
+        CHECK(file_is(r, "esc/pwn", "p"));
+        CHECK(lstat(pathf("%s/rel", r), &st) == 0 && S_ISDIR(st.st_mode));
+        CHECK(lstat(pathf("%s/opq", r), &st) == 0 && S_ISDIR(st.st_mode));
+        CHECK(lstat(pathf("%s/wh", r), &st) == 0 && S_ISDIR(st.st_mode));
+        CHECK(lstat(pathf("%s/keep", r), &st) == 0 && S_ISLNK(st.st_mode));
+        /* The sentinel still holds exactly its one file. */
+        CHECK(file_is(sentinel, "x", "x"));
+        DIR *d = opendir(sentinel);
+        CHECK(d);
+        int n = 0;
+        for (struct dirent *de; (de = readdir(d));)
+                n += de->d_name[0] != '.';
+        closedir(d);
+        CHECK(n == 1);
+        CHECK_OK(berth_storage_remove(s, "esc", &err), &err);
+        CHECK(file_is(sentinel, "x", "x"));
+        berth_storage_close(s);
+        return berth_rm_rf_at(AT_FDCWD, vroot) == 0 ? 0 : 1;
+}
+
+static void test_vfs_symlink_escape(void **state)
+{
+        char sentinel[1024], e0[1024], e1[1024];
+        snprintf(sentinel, sizeof(sentinel), "%s/sentinel", tmp_root);
+        snprintf(e0, sizeof(e0), "%s/layers/esc0", tmp_root);
+        snprintf(e1, sizeof(e1), "%s/layers/esc1", tmp_root);
+        mkdirs(sentinel);
+        write_file(pathf("%s/x", sentinel), "x", 0644);
+        mkdirs(e0);
+        /* esc0: symlinks to the sentinel, absolute and relative. */
+        static const char *const names[] = {"esc", "rel", "opq", "wh", "keep"};
+        for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+                assert_int_equal(symlink(i == 1 ? "../../../../../../../../sentinel" : sentinel,
+                                         pathf("%s/%s", e0, names[i])),
+                                 0);
+        /* esc1: directories over them: a file inside, an opaque dir, a whiteout inside. */
+        mkdirs(pathf("%s/esc", e1));
+        write_file(pathf("%s/esc/pwn", e1), "p", 0644);
+        mkdirs(pathf("%s/rel", e1));
+        write_file(pathf("%s/rel/pwn", e1), "p", 0644);
+        mkdirs(pathf("%s/opq", e1));
+        assert_int_equal(setxattr(pathf("%s/opq", e1), "trusted.overlay.opaque", "y", 1, 0), 0);
+        mkdirs(pathf("%s/wh", e1));
+        whiteout(pathf("%s/wh/x", e1));
+        run_in_ns(escape_child, sentinel);
+        assert_int_equal(berth_rm_rf_at(AT_FDCWD, sentinel), 0);
+        assert_int_equal(berth_rm_rf_at(AT_FDCWD, e0), 0);
+        assert_int_equal(berth_rm_rf_at(AT_FDCWD, e1), 0);
+}
+
 /* ------------------------------------------------------------------ bad input */
 
 static int bad_input_child(void *arg)
@@ -859,6 +930,7 @@ int main(void)
             cmocka_unit_test(test_overlay),
             cmocka_unit_test(test_layers_read_only),
             cmocka_unit_test(test_vfs_matches_overlay),
+            cmocka_unit_test(test_vfs_symlink_escape),
             cmocka_unit_test(test_200_layers),
             cmocka_unit_test(test_200_layers_legacy_options),
             cmocka_unit_test(test_500_layers),
