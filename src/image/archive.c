@@ -333,12 +333,12 @@ static int spool_entry(struct archive *a, struct archive_entry *e, struct berth_
                 return 0;
         if (!*name)
                 return berth_error_set(err, EINVAL, "archive entry with an empty name");
+        if (archive_entry_hardlink(e))
+                return berth_error_set(err, EINVAL, "archive entry '%.200s': hard link", name);
         if (type == AE_IFLNK)
                 return spool_link(sp, name, archive_entry_symlink(e), err);
         if (type != AE_IFREG && type != AE_IFDIR)
                 return berth_error_set(err, EINVAL, "archive entry '%.200s': not a file", name);
-        if (archive_entry_hardlink(e))
-                return berth_error_set(err, EINVAL, "archive entry '%.200s': hard link", name);
         enum entry_kind kind;
         const char *expect;
         if ((r = classify(name, type == AE_IFDIR, &kind, &expect, err)) < 0)
