@@ -25,10 +25,10 @@ typedef void (*berth_progress_fn)(void *userdata, const char *phase, const char 
                                   uint64_t done, uint64_t total);
 
 enum berth_archive_format {
-        BERTH_ARCHIVE_AUTO,       /* load: detect from content */
-        BERTH_ARCHIVE_DOCKER,     /* docker-archive: manifest.json + <id>.json + layer tars */
-        BERTH_ARCHIVE_OCI,        /* oci-archive: a tar of an OCI image layout */
-        BERTH_ARCHIVE_OCI_DIR,    /* an OCI image layout directory (save only: path is a dir) */
+        BERTH_ARCHIVE_AUTO,    /* load: detect from content */
+        BERTH_ARCHIVE_DOCKER,  /* docker-archive: manifest.json + <id>.json + layer tars */
+        BERTH_ARCHIVE_OCI,     /* oci-archive: a tar of an OCI image layout */
+        BERTH_ARCHIVE_OCI_DIR, /* an OCI image layout directory (save only: path is a dir) */
 };
 
 struct berth_load_result {
@@ -55,10 +55,10 @@ int berth_image_save(struct berth_image_store *s, char *const *names, enum berth
                      struct berth_error *err);
 
 struct berth_import_opts {
-        char **changes;     /* Dockerfile-like "CMD [\"sh\"]", "ENV A=b", "WORKDIR /x", "EXPOSE
-                               80/tcp", "USER u", "LABEL k=v", "VOLUME /data", "ENTRYPOINT ..." */
-        const char *message; /* -m: the history comment */
-        const char *tag;     /* reference to tag the result, or NULL */
+        char **changes;       /* Dockerfile-like "CMD [\"sh\"]", "ENV A=b", "WORKDIR /x", "EXPOSE
+                                 80/tcp", "USER u", "LABEL k=v", "VOLUME /data", "ENTRYPOINT ..." */
+        const char *message;  /* -m: the history comment */
+        const char *tag;      /* reference to tag the result, or NULL */
         const char *platform; /* "linux/amd64" default: the host */
 };
 
