@@ -339,6 +339,10 @@ static int ovl_mount(struct berth_storage *s, const char *id, int cdirfd,
         }
         for (size_t i = 0; i < l->n; i++)
                 lay[p.n++] = (struct ovl_layer){l->fds[i], l->paths[i]};
+        if (p.n > BERTH_STORAGE_MAX_LAYERS)
+                return berth_error_set(err, E2BIG,
+                                       "%zu layers and the upper dir: overlay stacks at most %d",
+                                       l->n, BERTH_STORAGE_MAX_LAYERS);
         /* Overlay needs a lower, and two without an upper: an empty dir completes it. */
         if (p.n == 0 || (p.upper.fd < 0 && p.n < 2)) {
                 if ((r = open_sub(s->rootfd, STORAGE_EMPTY_DIR, &emptyfd, err)) < 0)

@@ -158,6 +158,11 @@ static void make_layers(const char *root)
         assert_int_equal(symlink("/etc/passwd", pathf("%s/abs-link", l0)), 0);
         write_file(pathf("%s/bin/su", l0), "su", 0755);
         assert_int_equal(chmod(pathf("%s/bin/su", l0), 04755), 0);
+        /* A file capability (VFS_CAP_REVISION_2, effective, cap_net_raw permitted). */
+        write_file(pathf("%s/bin/ping", l0), "ping", 0755);
+        static const uint8_t cap[20] = {0x01, 0, 0, 0x02, 0, 0x20};
+        assert_int_equal(
+            setxattr(pathf("%s/bin/ping", l0), "security.capability", cap, sizeof(cap), 0), 0);
         write_file(pathf("%s/data/a.txt", l0), "a", 0644);
         write_file(pathf("%s/data/b.txt", l0), "b", 0644);
         assert_int_equal(setxattr(pathf("%s/data/b.txt", l0), "user.test", "v", 1, 0), 0);
@@ -232,6 +237,9 @@ static int check_merged(const char *m)
         CHECK(file_is(m, "opq/new", "n"));
         char v[8] = {0};
         CHECK(lgetxattr(pathf("%s/data/b.txt", m), "user.test", v, sizeof(v)) == 1 && v[0] == 'v');
+        uint8_t capv[32];
+        CHECK(lgetxattr(pathf("%s/bin/ping", m), "security.capability", capv, sizeof(capv)) == 20);
+        CHECK(capv[3] == 0x02 && capv[5] == 0x20);
         char target[64] = {0};
         CHECK(readlink(pathf("%s/bin/sh", m), target, sizeof(target)) == 7);
         CHECK(!strcmp(target, "busybox"));
@@ -653,6 +661,11 @@ static int compare_trees(const char *a, const char *b, const char *rel)
                         fprintf(stderr, "%s differs: mode %o/%o uid %d/%d nlink %d/%d\n", sub,
                                 sa.st_mode, sb.st_mode, sa.st_uid, sb.st_uid, (int)sa.st_nlink,
                                 (int)sb.st_nlink);
+                        return 1;
+                }
+                if (!S_ISLNK(sa.st_mode) && (sa.st_mtim.tv_sec != sb.st_mtim.tv_sec ||
+                                             sa.st_mtim.tv_nsec != sb.st_mtim.tv_nsec)) {
+                        fprintf(stderr, "%s: mtime differs\n", sub);
                         return 1;
                 }
                 if (S_ISREG(sa.st_mode)) {
