@@ -394,6 +394,12 @@ static int vfs_fallback_child(void *arg)
         berth_storage_close(s);
         CHECK(file_is(root, "storage-driver", "vfs\n"));
         CHECK(berth_storage_open(root, "overlay", &s, &err) == -EEXIST);
+        /* Asking for overlay where it does not work: refused, nothing recorded. */
+        char root2[1024];
+        snprintf(root2, sizeof(root2), "%s/merged/root2", m);
+        CHECK(berth_storage_open(root2, "overlay", &s, &err) == -EOPNOTSUPP);
+        CHECK(strstr(err.msg, "overlay"));
+        CHECK(absent(root2, "storage-driver"));
         return 0;
 }
 
@@ -581,6 +587,8 @@ static void test_200_layers(void **state)
 static int legacy_child(void *arg)
 {
         storage_overlay_force_legacy(true);
+        struct berth_error err = {0};
+        CHECK_OK(berth_storage_probe_overlay(tmp_root, &err), &err);
         int r = many_child(arg);
         if (r)
                 return r;
