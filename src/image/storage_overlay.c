@@ -331,11 +331,12 @@ static int ovl_mount(struct berth_storage *s, const char *id, int cdirfd,
                 if ((r = open_sub(cdirfd, "upper", &upfd, err)) < 0 ||
                     (r = open_sub(cdirfd, "work", &workfd, err)) < 0)
                         return r;
-                if (ro) /* the upper dir becomes the top (read-only) lower */
+                if (ro) { /* the upper dir becomes the top (read-only) lower */
                         lay[p.n++] = (struct ovl_layer){upfd, uppath};
-                else
-                        p.upper = (struct ovl_layer){upfd, uppath},
+                } else {
+                        p.upper = (struct ovl_layer){upfd, uppath};
                         p.work = (struct ovl_layer){workfd, workpath};
+                }
         }
         for (size_t i = 0; i < l->n; i++)
                 lay[p.n++] = (struct ovl_layer){l->fds[i], l->paths[i]};
