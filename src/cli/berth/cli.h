@@ -101,6 +101,7 @@ struct berth_cli {
         bool debug;
         FILE *out;                       /* stdout */
         struct berth_image_store *store; /* opened on first use */
+        char **argv;                     /* the whole command line (argv[0] first) */
 };
 
 #define BERTH_DEFAULT_ROOT    "/var/lib/berth"
@@ -169,6 +170,11 @@ void berth_cli_progress_init(struct berth_cli_progress *p, bool quiet);
 void berth_cli_progress_cb(void *userdata, const char *phase, const char *what, uint64_t done,
                            uint64_t total);
 void berth_cli_progress_end(struct berth_cli_progress *p);
+
+/* The archive verbs' bodies (image_archive.c, in the berth-archive helper) or, in `berth`,
+ * the hand-over to that helper (cli_archive_exec.c). */
+int berth_cli_archive_run(struct berth_cli *cli, const struct berth_cli_args *a,
+                          struct berth_error *err);
 
 /* Hook for the containers work: > 0 when a container uses the image.  None exist yet,
  * so it answers 0; the containers engineer replaces its body (cli_util.c). */

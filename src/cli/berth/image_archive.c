@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* berth load / save / import and image bootstrap: the verbs over src/image/archive.h. */
+/* berth load / save / import and image bootstrap over src/image/archive.h.  Linked into the
+ * berth-archive helper only, so that `berth` itself does not load libarchive (see
+ * image_archive_verbs.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -58,23 +60,6 @@ static int run_load(struct berth_cli *cli, const struct berth_cli_args *a, struc
         berth_load_result_clear(&res);
         return r;
 }
-
-static const struct berth_cli_opt load_opts[] = {
-    {"input", 'i', BERTH_OPT_STRING, "string", "Read from tar archive file, instead of STDIN",
-     NULL},
-    {"quiet", 'q', BERTH_OPT_BOOL, NULL, "Suppress the load output", NULL},
-    {NULL, 0, 0, NULL, NULL, NULL},
-};
-
-const struct berth_cli_verb berth_verb_image_load = {
-    .names = (const char *const[]){"image load", "load", NULL},
-    .usage = "[OPTIONS]",
-    .summary = "Load an image from a tar archive or STDIN",
-    .opts = load_opts,
-    .min_args = 0,
-    .max_args = 0,
-    .run = run_load,
-};
 
 /* ------------------------------------------------------------------ save */
 
@@ -138,24 +123,6 @@ static int run_save(struct berth_cli *cli, const struct berth_cli_args *a, struc
         return r;
 }
 
-static const struct berth_cli_opt save_opts[] = {
-    {"format", 0, BERTH_OPT_STRING, "string",
-     "Archive format: docker-archive, oci-archive or oci-dir (a directory, with -o)",
-     "\"docker-archive\""},
-    {"output", 'o', BERTH_OPT_STRING, "string", "Write to a file, instead of STDOUT", NULL},
-    {NULL, 0, 0, NULL, NULL, NULL},
-};
-
-const struct berth_cli_verb berth_verb_image_save = {
-    .names = (const char *const[]){"image save", "save", NULL},
-    .usage = "[OPTIONS] IMAGE [IMAGE...]",
-    .summary = "Save one or more images to a tar archive (streamed to STDOUT by default)",
-    .opts = save_opts,
-    .min_args = 1,
-    .max_args = -1,
-    .run = run_save,
-};
-
 /* ------------------------------------------------------------------ import */
 
 static int import_source(const char *src, const char **path, struct berth_error *err)
@@ -208,24 +175,6 @@ static int run_import(struct berth_cli *cli, const struct berth_cli_args *a,
         return r;
 }
 
-static const struct berth_cli_opt import_opts[] = {
-    {"change", 'c', BERTH_OPT_STRV, "list", "Apply Dockerfile instruction to the created image",
-     NULL},
-    {"message", 'm', BERTH_OPT_STRING, "string", "Set commit message for imported image", NULL},
-    {"platform", 0, BERTH_OPT_STRING, "string", "Set platform (os/arch[/variant])", NULL},
-    {NULL, 0, 0, NULL, NULL, NULL},
-};
-
-const struct berth_cli_verb berth_verb_image_import = {
-    .names = (const char *const[]){"image import", "import", NULL},
-    .usage = "[OPTIONS] file|URL|- [REPOSITORY[:TAG]]",
-    .summary = "Import the contents from a tarball to create a filesystem image",
-    .opts = import_opts,
-    .min_args = 1,
-    .max_args = 2,
-    .run = run_import,
-};
-
 /* ------------------------------------------------------------------ bootstrap */
 
 static int run_bootstrap(struct berth_cli *cli, const struct berth_cli_args *a,
@@ -241,18 +190,16 @@ static int run_bootstrap(struct berth_cli *cli, const struct berth_cli_args *a,
         return r;
 }
 
-static const struct berth_cli_opt bootstrap_opts[] = {
-    {"tag", 't', BERTH_OPT_STRING, "string", "Tag the image as this reference",
-     "\"busybox:latest\""},
-    {NULL, 0, 0, NULL, NULL, NULL},
-};
-
-const struct berth_cli_verb berth_verb_image_bootstrap = {
-    .names = (const char *const[]){"image bootstrap", NULL},
-    .usage = "[OPTIONS] busybox",
-    .summary = "Make one of berth's built-in images without a registry",
-    .opts = bootstrap_opts,
-    .min_args = 1,
-    .max_args = 1,
-    .run = run_bootstrap,
-};
+int berth_cli_archive_run(struct berth_cli *cli, const struct berth_cli_args *a,
+                          struct berth_error *err)
+{
+        if (a->verb == &berth_verb_image_load)
+                return run_load(cli, a, err);
+        if (a->verb == &berth_verb_image_save)
+                return run_save(cli, a, err);
+        if (a->verb == &berth_verb_image_import)
+                return run_import(cli, a, err);
+        if (a->verb == &berth_verb_image_bootstrap)
+                return run_bootstrap(cli, a, err);
+        return berth_error_set(err, EINVAL, "not an archive verb: %s", a->name);
+}

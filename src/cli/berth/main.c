@@ -52,7 +52,7 @@ static int parse_log_level(const char *s, enum berth_log_level *out)
 
 int main(int argc, char **argv)
 {
-        struct berth_cli cli = {.out = stdout};
+        struct berth_cli cli = {.out = stdout, .argv = argv};
         const char *env;
         enum berth_log_level lvl = BERTH_LOG_WARN;
         cli.root = (env = getenv("BERTH_ROOT")) && *env ? env : BERTH_DEFAULT_ROOT;
