@@ -3,6 +3,7 @@
  * lists, and what both backends share (umount, remove, the stacked-lowers lookup). */
 #include "image/storage.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -442,6 +443,38 @@ int berth_storage_diff(struct berth_storage *s, const char *id, const char *cons
         r = s->ops->diff(s, id, cfd, &l, fn, userdata, err);
         storage_lowers_clear(&l);
         return r;
+}
+
+int berth_storage_prune_links(struct berth_storage *s, size_t *removed, struct berth_error *err)
+{
+        size_t n = 0;
+        int fd =
+            openat(s->rootfd, STORAGE_LINKS_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                return berth_error_errno(err, "open '%s/%s'", s->root, STORAGE_LINKS_DIR);
+        _cleanup_closedir_ DIR *d = fdopendir(fd);
+        if (!d) {
+                close(fd);
+                return berth_error_errno(err, "read '%s/%s'", s->root, STORAGE_LINKS_DIR);
+        }
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                struct stat st;
+                if (de->d_name[0] == '.' ||
+                    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+                    !S_ISLNK(st.st_mode))
+                        continue;
+                /* Following the link is only a test of existence, nothing is opened. */
+                if (fstatat(dirfd(d), de->d_name, &st, 0) == 0 || errno != ENOENT)
+                        continue;
+                if (unlinkat(dirfd(d), de->d_name, 0) < 0 && errno != ENOENT)
+                        return berth_error_errno(err, "remove '%s/%s'", STORAGE_LINKS_DIR,
+                                                 de->d_name);
+                n++;
+        }
+        if (removed)
+                *removed = n;
+        return 0;
 }
 
 /* ------------------------------------------------------------------ lookup in the lowers */

@@ -104,6 +104,11 @@ int berth_storage_remove(struct berth_storage *s, const char *id, struct berth_e
 int berth_storage_rootfs_path(struct berth_storage *s, const char *id, char **out,
                               struct berth_error *err);
 
+/* Remove the short links in <root>/l (legacy overlay option strings) whose layer is gone.
+ * *removed (may be NULL) gets how many.  Safe while other processes mount: a link is only
+ * removed when its target does not exist. */
+int berth_storage_prune_links(struct berth_storage *s, size_t *removed, struct berth_error *err);
+
 enum berth_storage_change_kind {
         BERTH_CHANGE_ADDED = 'A',
         BERTH_CHANGE_CHANGED = 'C',

@@ -605,11 +605,33 @@ static int legacy_child(void *arg)
         return overlay_child(NULL);
 }
 
+static size_t count_links(void)
+{
+        DIR *d = opendir(pathf("%s/l", tmp_root));
+        assert_non_null(d);
+        size_t n = 0;
+        for (struct dirent *de; (de = readdir(d));)
+                n += de->d_name[0] != '.';
+        closedir(d);
+        return n;
+}
+
 static void test_200_layers_legacy_options(void **state)
 {
         struct many mn = {make_many_layers(200, 220), 200, "c200l"};
         run_in_ns(legacy_child, &mn);
+        size_t before = count_links();
+        assert_true(before >= 200);
         free_many_layers(mn.names);
+        /* The layers are gone: their short links go with a prune, the others stay. */
+        struct berth_storage *s = NULL;
+        struct berth_error err = {0};
+        assert_int_equal(berth_storage_open(tmp_root, NULL, &s, &err), 0);
+        size_t removed = 0;
+        assert_int_equal(berth_storage_prune_links(s, &removed, &err), 0);
+        assert_int_equal(removed, 200);
+        assert_int_equal(count_links(), before - 200);
+        berth_storage_close(s);
 }
 
 static void test_500_layers(void **state)
