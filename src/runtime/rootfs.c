@@ -514,8 +514,56 @@ static int make_private_mount_of(int fd, struct berth_error *err)
         return berth_error_set(err, ELOOP, "no mount root above the rootfs");
 }
 
+/* Is the mount that `fd` lies in shared (a member of a peer group)?  Looked up in
+ * /proc/self/mountinfo by the mount id statx reports. */
+static int mount_is_shared(int fd, bool *shared, struct berth_error *err)
+{
+        struct statx sx;
+        if (statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &sx) < 0)
+                return berth_error_errno(err, "statx");
+        if (!(sx.stx_mask & STATX_MNT_ID))
+                return berth_error_set(err, ENOSYS, "statx reports no mount id");
+        _cleanup_free_ char *buf = NULL;
+        int r = berth_read_file_at(AT_FDCWD, "/proc/self/mountinfo", 64u << 20, &buf, NULL, err);
+        if (r < 0)
+                return r;
+        char id[32];
+        snprintf(id, sizeof(id), "%llu ", (unsigned long long)sx.stx_mnt_id);
+        for (char *line = buf; line && *line;) {
+                char *nl = strchr(line, '\n');
+                if (nl)
+                        *nl = 0;
+                if (berth_startswith(line, id)) {
+                        /* optional fields sit between the 6th field and " - " */
+                        char *dash = strstr(line, " - ");
+                        if (dash)
+                                *dash = 0;
+                        *shared = strstr(line, " shared:") != NULL;
+                        return 0;
+                }
+                line = nl ? nl + 1 : NULL;
+        }
+        return berth_error_set(err, ENOENT, "mount %llu not in /proc/self/mountinfo",
+                               (unsigned long long)sx.stx_mnt_id);
+}
+
+static int make_private_if_shared(int fd, const char *what, struct berth_error *err)
+{
+        bool shared = false;
+        int r = mount_is_shared(fd, &shared, err);
+        if (r == 0 && shared)
+                r = make_private_mount_of(fd, err);
+        return r < 0 ? berth_error_prefix(err, r, "make the mount of %s private", what) : 0;
+}
+
 /* Propagation of "/" (default rslave: nothing we mount leaks to the host), then the rootfs
- * bound onto itself so it is a mount point pivot_root accepts.  *rootfd gets it. */
+ * bound onto itself so it is a mount point pivot_root accepts.  *rootfd gets it.
+ * Whatever the configured propagation, the mount the rootfs lies in and "/" must not be
+ * shared when we bind: a bind of a shared mount joins its peer group, so every mount we
+ * make in the rootfs would appear in the host's namespace, and pivot_root refuses a
+ * shared new root, parent of the new root or current root (EINVAL).  Those mounts are
+ * made private in our namespace only; the configured propagation is applied to the new
+ * "/" after pivot_root (berth_rootfs_finalize). */
 static int prepare_root(const struct berth_rootfs_ctx *ctx, int *rootfd, struct berth_error *err)
 {
         unsigned long prop = ctx->spec->rootfs_propagation;
@@ -533,16 +581,9 @@ static int prepare_root(const struct berth_rootfs_ctx *ctx, int *rootfd, struct 
         _cleanup_close_ int under = open(ctx->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (under < 0)
                 return berth_error_errno(err, "open rootfs '%s'", ctx->rootfs);
-        /* pivot_root refuses a new root whose parent mount is shared, or a shared current
-         * root: with a shared rootfsPropagation make exactly those two mounts private
-         * (before the bind, so the bind is not a peer of them either). */
-        if (prop & MS_SHARED) {
-                r = make_private_mount_of(under, err);
-                if (r == 0)
-                        r = make_private_mount_of(slash, err);
-                if (r < 0)
-                        return berth_error_prefix(err, r, "rootfsPropagation shared");
-        }
+        if ((r = make_private_if_shared(under, "the rootfs", err)) < 0 ||
+            (r = make_private_if_shared(slash, "/", err)) < 0)
+                return r;
         struct berth_bind_opts o = {.recursive = true};
         r = berth_mount_bind(under, &o, under, err);
         if (r < 0)
@@ -550,6 +591,15 @@ static int prepare_root(const struct berth_rootfs_ctx *ctx, int *rootfd, struct 
         int fd = open(ctx->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)
                 return berth_error_errno(err, "open rootfs '%s'", ctx->rootfs);
+        /* The bind's submounts (an rbind of shared mounts under the rootfs) may still be
+         * peers of the host's: make the new root and everything below it a slave at most. */
+        if (prop != (MS_PRIVATE | MS_REC) && prop != (MS_SLAVE | MS_REC) && !unbindable) {
+                r = berth_mount_set_propagation(fd, MS_SLAVE | MS_REC, err);
+                if (r < 0) {
+                        close(fd);
+                        return berth_error_prefix(err, r, "make the rootfs rslave");
+                }
+        }
         *rootfd = fd;
         return 0;
 }
@@ -782,7 +832,9 @@ int berth_rootfs_finalize(const struct berth_rootfs_ctx *ctx, struct berth_error
                 if (r < 0)
                         return berth_error_prefix(err, r, "root.readonly");
         }
-        if (s->rootfs_propagation & MS_UNBINDABLE) {
+        /* The configured propagation, now that "/" is the container's own root (the
+         * mounts it was bound from were made private in prepare_root). */
+        if (s->rootfs_propagation) {
                 r = berth_mount_set_propagation(rootfd, s->rootfs_propagation, err);
                 if (r < 0)
                         return berth_error_prefix(err, r, "rootfsPropagation of /");

@@ -54,6 +54,10 @@ load helpers
                 run rt_run "c-$p"
                 [ "$status" -eq 0 ] || { echo "$p: $output" >&2; false; }
         done
+        # The rootfs is a peer of the host's mount: none of the container's mounts (proc,
+        # /dev, ...) may have propagated back into the host's namespace.
+        run awk -v r="$B/rootfs/" 'index($5, r) == 1' /proc/self/mountinfo
+        [ -z "$output" ] || { echo "leaked to the host: $output" >&2; false; }
 }
 
 @test "paths: rootfsPropagation with a bogus value is refused" {
