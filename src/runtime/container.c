@@ -151,20 +151,18 @@ static int plan_namespaces(struct create_ctx *c, struct berth_error *err)
 {
         const struct berth_spec *s = c->spec;
         const struct berth_namespace *ns = s->namespaces;
+        /* Joined by path (linux.namespaces[].path) or new: either way the rootfs is
+         * prepared and pivoted inside it.  Without one we would change the host's mounts. */
         if (!ns[BERTH_NS_MOUNT].enabled)
                 return berth_error_set(err, EINVAL,
-                                       "linux.namespaces: a mount namespace is required");
-        if (ns[BERTH_NS_MOUNT].path)
-                return berth_error_set(err, ENOTSUP,
-                                       "linux.namespaces: joining a mount namespace ('%s') is "
-                                       "not supported",
-                                       ns[BERTH_NS_MOUNT].path);
-        if (s->hostname && (!ns[BERTH_NS_UTS].enabled || ns[BERTH_NS_UTS].path))
-                return berth_error_set(err, EINVAL, "hostname '%s' requires a new uts namespace",
-                                       s->hostname);
-        if (s->domainname && (!ns[BERTH_NS_UTS].enabled || ns[BERTH_NS_UTS].path))
-                return berth_error_set(err, EINVAL, "domainname '%s' requires a new uts namespace",
-                                       s->domainname);
+                                       "linux.namespaces: a mount namespace (new or joined by "
+                                       "path) is required; berth never changes the host's "
+                                       "mounts");
+        /* A joined uts namespace may be given a hostname too (as runc). */
+        if ((s->hostname || s->domainname) && !ns[BERTH_NS_UTS].enabled)
+                return berth_error_set(err, EINVAL, "%s '%s' requires a uts namespace",
+                                       s->hostname ? "hostname" : "domainname",
+                                       s->hostname ? s->hostname : s->domainname);
         bool any_join = false;
         int new_flags = 0;
         for (int t = 0; t < BERTH_NS__COUNT; t++) {

@@ -80,6 +80,56 @@ load helpers
         done
 }
 
+# bg_ns_holder UNSHARE-FLAGS...: a sleeping process in new namespaces (killed by teardown);
+# prints its pid once its namespaces exist.
+bg_ns_holder() {
+        unshare "$@" sleep 1000 </dev/null >/dev/null 2>&1 &
+        local p=$! i
+        echo "$p" >>"$T/.bgpids"
+        for i in $(seq 50); do
+                [ "$(readlink /proc/$p/ns/uts)" != "$(readlink /proc/self/ns/uts)" ] ||
+                        [ "$(readlink /proc/$p/ns/mnt)" != "$(readlink /proc/self/ns/mnt)" ] && break
+                sleep 0.05
+        done
+        echo "$p"
+}
+
+@test "namespaces: a joined uts namespace takes the config's hostname" {
+        pid=$(bg_ns_holder --uts)
+        config_set --arg p "/proc/$pid/ns/uts" '.hostname = "joined"
+                | (.linux.namespaces[] | select(.type == "uts")) .path = $p'
+        set_cmd 'hostname; readlink /proc/self/ns/uts'
+        run rt_run c1
+        [ "$status" -eq 0 ] || { echo "$output" >&2; false; }
+        assert_eq "${lines[0]}" joined hostname
+        assert_eq "${lines[1]}" "$(readlink "/proc/$pid/ns/uts")" "uts namespace"
+        assert_eq "$(nsenter -t "$pid" -u hostname)" joined "hostname seen by the holder"
+        [ "$(hostname)" != joined ]
+}
+
+@test "namespaces: join a mount namespace by path; the rootfs is prepared inside it" {
+        pid=$(bg_ns_holder --mount --propagation private)
+        config_set --arg p "/proc/$pid/ns/mnt" '(.linux.namespaces[] | select(.type == "mount")) .path = $p'
+        set_cmd 'readlink /proc/self/ns/mnt; ls /proc/self/ns >/dev/null && echo proc-ok; cat /etc/passwd | head -n 1'
+        run rt_run c1
+        [ "$status" -eq 0 ] || { echo "$output" >&2; false; }
+        assert_eq "${lines[0]}" "$(readlink "/proc/$pid/ns/mnt")" "mount namespace"
+        assert_eq "${lines[1]}" proc-ok
+        assert_contains "${lines[2]}" root
+        # Nothing reached the host's mount table.
+        run awk -v r="$B/rootfs" 'index($5, r) == 1' /proc/self/mountinfo
+        [ -z "$output" ]
+}
+
+@test "namespaces: a config without a mount namespace is refused, nothing left" {
+        config_set 'del(.linux.namespaces[] | select(.type == "mount"))'
+        rt_bg create --bundle "$B" c1
+        [ "$status" -ne 0 ]
+        one_line_error
+        assert_contains "$output" "mount namespace"
+        nothing_left c1
+}
+
 @test "namespaces: a path of the wrong type is refused, nothing left" {
         config_set '(.linux.namespaces[] | select(.type == "network")) .path = "/proc/self/ns/ipc"'
         rt_bg create --bundle "$B" c1
