@@ -8,10 +8,13 @@
  *                  and unpacked again (a new inode, same content), after which an indexed
  *                  upper refuses to mount (ESTALE).  Hardlink-consistent copy-up and NFS
  *                  export, which the index buys, are not needed in a container.
- *   redirect_dir=off  a renamed lower directory would be recorded as a redirect xattr in
- *                  the upper instead of being copied: the upper (the container's diff,
+ *   redirect_dir=nofollow  a renamed lower directory would be recorded as a redirect xattr
+ *                  in the upper instead of being copied: the upper (the container's diff,
  *                  what `commit` turns into a layer tar) would then not hold the directory
- *                  contents.  Off, rename(2) of such a directory is EXDEV and mv(1) copies.
+ *                  contents.  nofollow creates no redirects (rename(2) of such a directory is
+ *                  EXDEV and mv(1) copies) and follows none (our layers never carry them:
+ *                  layer extraction refuses trusted.* xattrs).  It is also the one value
+ *                  besides the default that "userxattr" accepts ("off" conflicts with it).
  *   metacopy=off   likewise: a chmod/chown would copy up only the metadata, leaving an
  *                  upper file without its data; a committed layer needs the data.
  *   userxattr      only when running in a user namespace (not the initial one): there the
@@ -126,7 +129,7 @@ static int set_options(int fsfd, struct berth_error *err)
 {
         static const char *const opts[][2] = {
             {"index", "off"},
-            {"redirect_dir", "off"},
+            {"redirect_dir", "nofollow"},
             {"metacopy", "off"},
         };
         for (size_t i = 0; i < ARRAY_SIZE(opts); i++)
@@ -239,7 +242,7 @@ static int legacy_opts(struct berth_storage *s, const struct ovl_plan *p, struct
         if (r >= 0 && p->upper.fd >= 0)
                 r = berth_buf_printf(b, ",upperdir=%s,workdir=%s", p->upper.path, p->work.path);
         if (r >= 0)
-                r = berth_buf_printf(b, ",index=off,redirect_dir=off,metacopy=off%s",
+                r = berth_buf_printf(b, ",index=off,redirect_dir=nofollow,metacopy=off%s",
                                      in_user_namespace() ? ",userxattr" : "");
         if (r < 0)
                 return berth_error_set(err, ENOMEM, "out of memory");

@@ -434,7 +434,7 @@ static int overlay_child(void *arg)
         CHECK(lstat(pathf("%s/data/b.txt", up), &st) == 0 && storage_is_whiteout(&st));
         CHECK(file_is(tmp_root, "layers/l1/etc/hosts", "h1"));
         CHECK(file_is(tmp_root, "layers/l0/data/b.txt", "b"));
-        /* Renaming a lower directory is refused (redirect_dir=off): mv(1) copies. */
+        /* Renaming a lower directory is refused (no redirects): mv(1) copies. */
         CHECK(rename(pathf("%s/data", m), pathf("%s/data2", m)) < 0 && errno == EXDEV);
 
         struct changes ch = {0};
@@ -881,6 +881,85 @@ static void test_vfs_symlink_escape(void **state)
         assert_int_equal(berth_rm_rf_at(AT_FDCWD, e1), 0);
 }
 
+/* In a user namespace (not the initial one) overlay needs "userxattr" (and accepts
+ * redirect_dir=nofollow, not off): the opaque mark is then user.overlay.opaque. */
+static int userns_child(void *arg)
+{
+        int *sync = arg; /* [0]: read "maps written"; [1]: write "unshared" */
+        if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0) {
+                fprintf(stderr, "unshare(CLONE_NEWUSER): %s\n", strerror(errno));
+                return 1;
+        }
+        char c = 'u';
+        CHECK(write(sync[1], &c, 1) == 1);
+        CHECK(read(sync[0], &c, 1) == 1);
+        CHECK(setresgid(0, 0, 0) == 0 && setresuid(0, 0, 0) == 0);
+        CHECK(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0);
+        struct berth_error err = {0};
+        struct berth_storage *s = NULL;
+        char root[1024];
+        snprintf(root, sizeof(root), "%s/userns-root", tmp_root);
+        CHECK_OK(berth_storage_open(root, NULL, &s, &err), &err);
+        CHECK(!strcmp(berth_storage_driver(s), "overlay"));
+        const char *const l[] = {"u1", "u0", NULL};
+        CHECK_OK(berth_storage_create_rw(s, "uc", l, &err), &err);
+        CHECK_OK(berth_storage_mount(s, "uc", l, -1, 0, &err), &err);
+        _cleanup_free_ char *m = NULL;
+        CHECK_OK(berth_storage_rootfs_path(s, "uc", &m, &err), &err);
+        CHECK(file_is(m, "a", "a"));
+        CHECK(file_is(m, "opq/new", "n"));
+        CHECK(absent(m, "opq/old"));
+        CHECK(unlink(pathf("%s/a", m)) == 0);
+        struct stat st;
+        CHECK(lstat(pathf("%s/containers/uc/upper/a", root), &st) == 0 && storage_is_whiteout(&st));
+        CHECK_OK(berth_storage_remove(s, "uc", &err), &err);
+        berth_storage_close(s);
+        return 0;
+}
+
+static void test_user_namespace(void **state)
+{
+        char root[1024];
+        snprintf(root, sizeof(root), "%s/userns-root", tmp_root);
+        mkdirs(pathf("%s/layers/u0/opq", root));
+        mkdirs(pathf("%s/layers/u1/opq", root));
+        write_file(pathf("%s/layers/u0/a", root), "a", 0644);
+        write_file(pathf("%s/layers/u0/opq/old", root), "o", 0644);
+        write_file(pathf("%s/layers/u1/opq/new", root), "n", 0644);
+        assert_int_equal(
+            setxattr(pathf("%s/layers/u1/opq", root), "user.overlay.opaque", "y", 1, 0), 0);
+        int down[2], up[2];
+        assert_int_equal(pipe2(down, O_CLOEXEC), 0);
+        assert_int_equal(pipe2(up, O_CLOEXEC), 0);
+        int sync[2] = {down[0], up[1]};
+        fflush(NULL);
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0)
+                _exit(userns_child(sync) ? 1 : 0);
+        char c;
+        assert_int_equal(read(up[0], &c, 1), 1);
+        /* 65536 ids from 0: not the initial namespace's full map. */
+        static const char *const files[] = {"uid_map", "setgroups", "gid_map"};
+        static const char *const vals[] = {"0 0 65536", "deny", "0 0 65536"};
+        for (int i = 0; i < 3; i++) {
+                int fd = open(pathf("/proc/%d/%s", (int)pid, files[i]), O_WRONLY | O_CLOEXEC);
+                assert_true(fd >= 0);
+                assert_int_equal(write(fd, vals[i], strlen(vals[i])), (ssize_t)strlen(vals[i]));
+                close(fd);
+        }
+        assert_int_equal(write(down[1], "g", 1), 1);
+        int status = 0;
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        for (int i = 0; i < 2; i++) {
+                close(down[i]);
+                close(up[i]);
+        }
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), 0);
+        assert_int_equal(berth_rm_rf_at(AT_FDCWD, root), 0);
+}
+
 /* ------------------------------------------------------------------ bad input */
 
 static int bad_input_child(void *arg)
@@ -978,6 +1057,7 @@ int main(void)
             cmocka_unit_test(test_200_layers_legacy_options),
             cmocka_unit_test(test_500_layers),
             cmocka_unit_test(test_too_many_layers),
+            cmocka_unit_test(test_user_namespace),
             cmocka_unit_test(test_bad_input),
             cmocka_unit_test(test_diff_opaque_and_stop),
         };
