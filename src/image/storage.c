@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -66,13 +67,36 @@ bool storage_is_whiteout(const struct stat *st)
         return S_ISCHR(st->st_mode) && st->st_rdev == makedev(0, 0);
 }
 
+bool storage_in_user_namespace(void)
+{
+        /* Cached per namespace: a process may unshare one after a first call. */
+        static _Atomic unsigned long long cache; /* ns inode << 1 | answer */
+        struct stat st;
+        if (stat("/proc/self/ns/user", &st) < 0)
+                return false;
+        unsigned long long c = cache;
+        if (c && c >> 1 == (unsigned long long)st.st_ino)
+                return c & 1;
+        _cleanup_free_ char *map = NULL;
+        unsigned a = 1, b = 1, n = 0;
+        bool v = false;
+        /* The initial namespace maps all 2^32-1 ids from 0 to 0. */
+        if (berth_read_file_at(AT_FDCWD, "/proc/self/uid_map", 4096, &map, NULL, NULL) == 0)
+                v = sscanf(map, "%u %u %u", &a, &b, &n) != 3 || a != 0 || b != 0 ||
+                    n != 4294967295u;
+        cache = (unsigned long long)st.st_ino << 1 | v;
+        return v;
+}
+
 int storage_is_opaque(int fd)
 {
         char v[2];
         char p[32];
         /* fgetxattr refuses O_PATH fds: go through the fd's magic link. */
         snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
-        ssize_t n = getxattr(p, "trusted.overlay.opaque", v, sizeof(v));
+        ssize_t n = getxattr(
+            p, storage_in_user_namespace() ? "user.overlay.opaque" : "trusted.overlay.opaque", v,
+            sizeof(v));
         return n == 1 && v[0] == 'y';
 }
 

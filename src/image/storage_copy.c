@@ -72,7 +72,8 @@ static int copy_xattrs(struct copy_ctx *c, int sdir, int ddir, const char *name,
         if (n < 0)
                 return berth_error_errno(c->err, "list xattrs of '/%s'", rel);
         for (char *k = names; k < names + n; k += strlen(k) + 1) {
-                if (berth_startswith(k, "trusted.overlay."))
+                if (berth_startswith(k, "trusted.overlay.") ||
+                    (storage_in_user_namespace() && berth_startswith(k, "user.overlay.")))
                         continue;
                 ssize_t vl = self ? getxattr(sp, k, val, XATTR_SIZE_MAX)
                                   : lgetxattr(sp, k, val, XATTR_SIZE_MAX);

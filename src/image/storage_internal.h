@@ -66,7 +66,11 @@ int storage_copy_layer(int srcfd, int dstfd, struct berth_error *err);
 
 /* True when `st` is an overlay whiteout (a 0:0 character device). */
 bool storage_is_whiteout(const struct stat *st);
-/* 1 when the directory fd has trusted.overlay.opaque="y", else 0. */
+/* Not in the initial user namespace (then overlay runs with "userxattr" and its xattrs are
+ * user.overlay.* instead of trusted.overlay.*).  Cached per namespace. */
+bool storage_in_user_namespace(void);
+/* 1 when the directory fd has overlay's opaque mark ("y"), trusted.overlay.opaque or, in a
+ * user namespace, user.overlay.opaque; else 0. */
 int storage_is_opaque(int fd);
 
 /* Look `path` ("a/b/c", relative, no "." or "..") up in the stacked lowers like overlay

@@ -67,16 +67,6 @@ struct ovl_plan {
         bool ro;
 };
 
-static bool in_user_namespace(void)
-{
-        _cleanup_free_ char *map = NULL;
-        if (berth_read_file_at(AT_FDCWD, "/proc/self/uid_map", 4096, &map, NULL, NULL) < 0)
-                return false;
-        unsigned a = 1, b = 1, c = 0;
-        /* The initial namespace maps all 2^32-1 ids from 0 to 0. */
-        return sscanf(map, "%u %u %u", &a, &b, &c) != 3 || a != 0 || b != 0 || c != 4294967295u;
-}
-
 /* The kernel's explanation of a failed fsconfig, from the fs context log. */
 static void fs_log(int fsfd, char *buf, size_t size)
 {
@@ -135,7 +125,8 @@ static int set_options(int fsfd, struct berth_error *err)
         for (size_t i = 0; i < ARRAY_SIZE(opts); i++)
                 if (fsconfig(fsfd, FSCONFIG_SET_STRING, opts[i][0], opts[i][1], 0) < 0)
                         return fsconfig_fail(fsfd, err, opts[i][0], opts[i][1]);
-        if (in_user_namespace() && fsconfig(fsfd, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0)
+        if (storage_in_user_namespace() &&
+            fsconfig(fsfd, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) < 0)
                 return fsconfig_fail(fsfd, err, "option", "userxattr");
         return 0;
 }
@@ -243,7 +234,7 @@ static int legacy_opts(struct berth_storage *s, const struct ovl_plan *p, struct
                 r = berth_buf_printf(b, ",upperdir=%s,workdir=%s", p->upper.path, p->work.path);
         if (r >= 0)
                 r = berth_buf_printf(b, ",index=off,redirect_dir=nofollow,metacopy=off%s",
-                                     in_user_namespace() ? ",userxattr" : "");
+                                     storage_in_user_namespace() ? ",userxattr" : "");
         if (r < 0)
                 return berth_error_set(err, ENOMEM, "out of memory");
         if (b->len > LEGACY_OPTS_MAX - 1)

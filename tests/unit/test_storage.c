@@ -912,6 +912,15 @@ static int userns_child(void *arg)
         CHECK(unlink(pathf("%s/a", m)) == 0);
         struct stat st;
         CHECK(lstat(pathf("%s/containers/uc/upper/a", root), &st) == 0 && storage_is_whiteout(&st));
+        /* opq/old of u0 is hidden by u1's user.overlay.opaque: writing it adds a file. */
+        int fd = open(pathf("%s/opq/old", m), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+        CHECK(fd >= 0);
+        close(fd);
+        struct changes ch = {0};
+        CHECK_OK(berth_storage_diff(s, "uc", l, collect, &ch, &err), &err);
+        CHECK(has_change(&ch, "D /a"));
+        CHECK(has_change(&ch, "A /opq/old"));
+        CHECK(has_change(&ch, "C /opq"));
         CHECK_OK(berth_storage_remove(s, "uc", &err), &err);
         berth_storage_close(s);
         return 0;
