@@ -73,7 +73,8 @@ int berth_storage_probe_overlay(const char *root, struct berth_error *err);
 /* Make the writable layer of container `id` over `lowers`: overlay creates
  * containers/<id>/{upper,work,merged}; vfs copies the flattened layers into
  * containers/<id>/rootfs (and creates merged).  -EEXIST when the container dir exists.
- * On failure nothing of containers/<id> is left. */
+ * On failure nothing of containers/<id> is left; a process killed midway leaves a partial
+ * dir that berth_storage_remove() cleans up (the caller's database decides it is garbage). */
 int berth_storage_create_rw(struct berth_storage *s, const char *id, const char *const *lowers,
                             struct berth_error *err);
 
