@@ -103,6 +103,12 @@ int archive_unpack_blob(struct berth_image_store *s, const char *blob, char *dif
  * -EINVAL naming it. */
 int archive_apply_changes(json_t *cfg, char *const *changes, struct berth_error *err);
 
+/* Write an uncompressed tar of the unpacked layer <root>/layers/<dir> (overlay whiteouts
+ * back to .wh. files, see archive_layer.c) into the blob store; digest_out gets its
+ * digest (BERTH_DIGEST_MAX bytes). */
+int archive_layer_tar(struct berth_image_store *s, const char *dir, char *digest_out,
+                      struct berth_error *err);
+
 /* Parse a reference for a tag: full normalised string (malloc'ed). */
 int archive_normalise_tag(const char *s, char **out, struct berth_error *err);
 /* "sha256:<hex>" -> "blobs/sha256/<hex>" (malloc'ed); NULL on ENOMEM. */

@@ -276,6 +276,39 @@ static int named_tag(const struct berth_image_info *info, const char *name, char
         return 0;
 }
 
+/* The stored blob layer i was unpacked from, or an uncompressed tar made from its
+ * directory (it must hash to the config's diff_id) and recorded as the image's. */
+static int layer_blob(struct berth_image_store *s, const struct berth_image_config *c,
+                      const char *chain_id, size_t i, char **out, struct berth_error *err)
+{
+        struct berth_layer_info li;
+        int r = berth_image_layer_get(s, chain_id, &li, err);
+        if (r < 0)
+                return r;
+        if (li.blob_digest &&
+            berth_blobstore_exists(berth_image_store_blobs(s), li.blob_digest, NULL) == 1) {
+                *out = strdup(li.blob_digest);
+                berth_layer_info_clear(&li);
+                return *out ? 0 : oom(err);
+        }
+        char digest[BERTH_DIGEST_MAX];
+        r = archive_layer_tar(s, li.dir, digest, err);
+        berth_layer_info_clear(&li);
+        if (r < 0)
+                return r;
+        if (i >= c->n_diff_ids || strcmp(digest, c->diff_ids[i]))
+                return berth_error_set(err, EBADMSG,
+                                       "layer %zu: the tar made from its directory is %s, the "
+                                       "config says %s",
+                                       i, digest, i < c->n_diff_ids ? c->diff_ids[i] : "nothing");
+        struct berth_image_blob b = {digest, BERTH_MT_OCI_LAYER};
+        struct berth_image_record rec = {.config = c, .blobs = &b, .n_blobs = 1};
+        if ((r = berth_image_record(s, &rec, err)) < 0)
+                return r;
+        *out = strdup(digest);
+        return *out ? 0 : oom(err);
+}
+
 static int stored_manifest(struct berth_image_store *s, const struct berth_image_info *info,
                            struct archive_image *im, struct berth_error *err)
 {
@@ -290,23 +323,14 @@ static int stored_manifest(struct berth_image_store *s, const struct berth_image
                         return 0;
                 berth_manifest_free(TAKE_PTR(im->manifest));
         }
-        /* No stored manifest: the blobs the layers were unpacked from. */
+        /* No stored manifest: the blobs the layers were unpacked from, or made now. */
         _cleanup_strv_free_ char **blobs = calloc(info->n_layers + 1, sizeof(char *));
         if (!blobs)
                 return oom(err);
         for (size_t i = 0; i < info->n_layers; i++) {
-                struct berth_layer_info li;
-                int r = berth_image_layer_get(s, info->chain_ids[i], &li, err);
+                int r = layer_blob(s, im->config, info->chain_ids[i], i, &blobs[i], err);
                 if (r < 0)
                         return r;
-                blobs[i] = li.blob_digest ? strdup(li.blob_digest) : NULL;
-                berth_layer_info_clear(&li);
-                if (!blobs[i] ||
-                    berth_blobstore_exists(berth_image_store_blobs(s), blobs[i], NULL) != 1)
-                        return berth_error_set(err, EOPNOTSUPP,
-                                               "layer %zu (%s) has no stored blob: saving layers "
-                                               "made on this host is not supported yet",
-                                               i, info->chain_ids[i]);
         }
         return archive_make_manifest(s, im->config, blobs, false, &im->manifest, err);
 }

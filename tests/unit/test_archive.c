@@ -13,7 +13,9 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -23,6 +25,7 @@
 #include "basic/sha256.h"
 #include "basic/strutil.h"
 #include "image/archive.h"
+#include "image/archive_internal.h"
 #include "image/image.h"
 #include "test_layer_util.h"
 #include "basic/banned.h"
@@ -606,6 +609,82 @@ static void test_refuse_not_an_archive(void **state)
         refuse(*state, tarb_finish(&t), "oci-layout");
 }
 
+/* ------------------------------------------------------------------ layers built here */
+
+/* An image whose only layer has no blob (as a build makes them): a directory with a
+ * whiteout, an opaque directory, a hard link and a symlink. */
+static char *local_image(struct berth_image_store *s)
+{
+        int lfd = berth_image_store_layers_fd(s);
+        assert_int_equal(mkdirat(lfd, "scratch", 0755), 0);
+        _cleanup_close_ int d = openat(lfd, "scratch", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        assert_int_equal(mkdirat(d, "opq", 0755), 0);
+        _cleanup_free_ char *opq = berth_strdup_printf("/proc/self/fd/%d/opq", d);
+        assert_int_equal(lsetxattr(opq, "trusted.overlay.opaque", "y", 1, 0), 0);
+        assert_int_equal(mknodat(d, "gone", S_IFCHR | 0000, makedev(0, 0)), 0);
+        assert_int_equal(berth_write_file_atomic(d, "file", "data\n", 5, 0644, 0, NULL), 0);
+        assert_int_equal(linkat(d, "file", d, "link", 0), 0);
+        assert_int_equal(symlinkat("file", d, "sym"), 0);
+        char diff[BERTH_DIGEST_MAX];
+        struct berth_error err = {0};
+        if (archive_layer_tar(s, "scratch", diff, &err) < 0)
+                fail_msg("layer tar: %s", err.msg);
+        assert_int_equal(berth_blobstore_delete(berth_image_store_blobs(s), diff, NULL), 0);
+        struct berth_layer_info li;
+        assert_int_equal(berth_image_layer_claim(s, diff, diff, NULL, NULL, &li, NULL), 0);
+        assert_int_equal(unlinkat(lfd, li.dir, AT_REMOVEDIR) < 0 && errno != ENOENT, false);
+        assert_int_equal(renameat(lfd, "scratch", lfd, li.dir), 0);
+        assert_int_equal(berth_image_layer_ready(s, diff, 100, NULL), 0);
+        berth_layer_info_clear(&li);
+        _cleanup_free_ char *cfg =
+            berth_strdup_printf("{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":"
+                                "\"layers\",\"diff_ids\":[\"%s\"]}}",
+                                diff);
+        struct berth_image_config *c = NULL;
+        char cd[BERTH_DIGEST_MAX];
+        assert_int_equal(berth_image_config_parse(cfg, strlen(cfg), &c, NULL), 0);
+        assert_int_equal(
+            berth_blobstore_put(berth_image_store_blobs(s), cfg, strlen(cfg), NULL, cd, NULL), 0);
+        struct berth_image_blob b = {cd, NULL};
+        struct berth_image_record rec = {.config = c, .blobs = &b, .n_blobs = 1, .tag = "local:1"};
+        if (berth_image_record(s, &rec, &err) < 0)
+                fail_msg("record: %s", err.msg);
+        char *id = strdup(c->digest);
+        berth_image_config_free(c);
+        return id;
+}
+
+static void test_save_local_layer(void **state)
+{
+        struct fx *f = *state;
+        _cleanup_free_ char *id = local_image(f->a);
+        char *names[] = {(char *)"local:1", NULL};
+        _cleanup_close_ int fd = save_memfd(f->a, names, BERTH_ARCHIVE_DOCKER);
+        load_ok(f->b, fd, NULL);
+        struct berth_image_info *i = info_of(f->b, "local:1");
+        assert_string_equal(i->id, id);
+        struct berth_layer_info li;
+        assert_int_equal(berth_image_layer_get(f->b, i->chain_ids[0], &li, NULL), 0);
+        int lfd = berth_image_store_layers_fd(f->b);
+        _cleanup_close_ int d = openat(lfd, li.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        struct stat st;
+        assert_int_equal(fstatat(d, "gone", &st, AT_SYMLINK_NOFOLLOW), 0);
+        assert_true(S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0));
+        assert_int_equal(fstatat(d, "link", &st, AT_SYMLINK_NOFOLLOW), 0);
+        assert_int_equal(st.st_nlink, 2);
+        _cleanup_free_ char *opq = berth_strdup_printf("/proc/self/fd/%d/opq", d);
+        char v[4] = {0};
+        assert_int_equal(lgetxattr(opq, "trusted.overlay.opaque", v, sizeof(v)), 1);
+        assert_int_equal(v[0], 'y');
+        berth_layer_info_clear(&li);
+        berth_image_info_free(i);
+        /* The tar made for the save is now a blob of the image in a. */
+        char **blobs = NULL;
+        assert_int_equal(berth_image_get_blobs(f->a, "local:1", &blobs, NULL), 0);
+        assert_int_equal(berth_strv_length(blobs), 2);
+        berth_strv_free(blobs);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -617,6 +696,7 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_import_changes, setup, teardown),
             cmocka_unit_test_setup_teardown(test_import_bad_changes, setup, teardown),
             cmocka_unit_test_setup_teardown(test_several_images, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_save_local_layer, setup, teardown),
             cmocka_unit_test_setup_teardown(test_hostile_sane_baseline, setup, teardown),
             cmocka_unit_test_setup_teardown(test_refuse_diff_id_mismatch, setup, teardown),
             cmocka_unit_test_setup_teardown(test_refuse_truncated, setup, teardown),
