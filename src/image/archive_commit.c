@@ -346,6 +346,22 @@ static int record_one(struct berth_image_store *s, const struct archive_image *i
         return r;
 }
 
+/* "Loaded image: busybox:latest" (Docker's short name) or "Loaded image ID: sha256:...". */
+static void progress_loaded(berth_progress_fn progress, void *userdata, const char *tag,
+                            const char *name)
+{
+        struct berth_reference ref;
+        _cleanup_free_ char *familiar = NULL;
+        if (tag && berth_reference_parse(tag, true, &ref, NULL) == 0) {
+                familiar = berth_reference_familiar(&ref);
+                berth_reference_clear(&ref);
+        }
+        _cleanup_free_ char *msg = berth_strdup_printf(
+            "%s: %s", tag ? "Loaded image" : "Loaded image ID", familiar ? familiar : name);
+        if (msg)
+                progress(userdata, msg, name, 0, 0);
+}
+
 static int report(const struct archive_plan *plan, berth_progress_fn progress, void *userdata,
                   struct berth_load_result *out, struct berth_error *err)
 {
@@ -356,13 +372,8 @@ static int report(const struct archive_plan *plan, berth_progress_fn progress, v
                         if (out && !berth_strv_contains(out->images, name) &&
                             berth_strv_push(&out->images, name) < 0)
                                 return oom(err);
-                        if (progress) {
-                                _cleanup_free_ char *msg = berth_strdup_printf(
-                                    "%s: %s", im->tags[t] ? "Loaded image" : "Loaded image ID",
-                                    name);
-                                if (msg)
-                                        progress(userdata, msg, name, 0, 0);
-                        }
+                        if (progress)
+                                progress_loaded(progress, userdata, im->tags[t], name);
                         if (!im->tags[t])
                                 break;
                 }

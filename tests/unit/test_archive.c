@@ -517,6 +517,12 @@ static void refuse(struct fx *f, struct tbuf b, const char *want)
         assert_store_empty(f->b);
 }
 
+static void record_progress(void *ud, const char *phase, const char *what, uint64_t done,
+                            uint64_t total)
+{
+        berth_buf_printf(ud, "%s|", phase);
+}
+
 static void test_hostile_sane_baseline(void **state)
 {
         struct fx *f = *state;
@@ -525,9 +531,16 @@ static void test_hostile_sane_baseline(void **state)
         _cleanup_close_ int fd = memfd_bytes(b.data, b.len);
         free(b.data);
         struct berth_load_result res = {0};
-        load_ok(f->a, fd, &res); /* the unflawed archive loads: the refusals are real */
+        struct berth_buf seen = {0};
+        struct berth_error err = {0};
+        /* the unflawed archive loads: the refusals are real */
+        if (berth_image_load(f->a, fd, BERTH_ARCHIVE_AUTO, record_progress, &seen, &res, &err) < 0)
+                fail_msg("load: %s", err.msg);
         assert_string_equal(res.images[0], "docker.io/library/evil:1");
         berth_load_result_clear(&res);
+        assert_non_null(strstr(seen.data, "Loaded image: evil:1|"));
+        assert_non_null(strstr(seen.data, "Loading layer"));
+        berth_buf_free(&seen);
 }
 
 static void test_refuse_diff_id_mismatch(void **state)
