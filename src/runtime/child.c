@@ -22,6 +22,7 @@
 #include "basic/cleanup.h"
 #include "basic/fileutil.h"
 #include "basic/strutil.h"
+#include "fs/resolve.h"
 #include "runtime/container_internal.h"
 #include "runtime/hooks.h"
 #include "runtime/process.h"
@@ -218,17 +219,25 @@ static int child_terminal(struct create_ctx *c, struct berth_error *err)
         return 0;
 }
 
-/* cwd inside the root: refuse anything that resolves outside it (a leaked fd's
- * /proc/self/fd/N: CVE-2024-21626). */
+/* cwd inside the root: resolved with the resolver against "/" (already the container's
+ * root: after pivot_root, chroot, or the exec's setns), so neither a symlink nor a leaked
+ * fd's /proc/self/fd/N (CVE-2024-21626) leads out of it.  A missing cwd is made as runc
+ * does (mkdir -p, 0755, owned by the current user: root before finalize). */
 int berth_child_chdir(const char *cwd, struct berth_error *err)
 {
-        if (chdir(cwd) < 0 && errno == ENOENT && cwd[0] == '/') {
-                /* As runc: a missing cwd is made (we are inside the root already). */
-                int r = berth_mkdir_p(cwd, 0755);
-                if (r < 0)
-                        return berth_error_setsys(err, -r, "process.cwd '%s': create", cwd);
+        _cleanup_close_ int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (rootfd < 0)
+                return berth_error_errno(err, "open /");
+        _cleanup_close_ int dfd = -1;
+        int r = berth_fs_open_in_root(rootfd, cwd, O_PATH | O_DIRECTORY, 0, &dfd, NULL);
+        if (r == -ENOENT) {
+                mode_t old = umask(022);
+                r = berth_fs_mkdir_p_in_root(rootfd, cwd, 0755, &dfd, NULL);
+                umask(old);
         }
-        if (chdir(cwd) < 0)
+        if (r < 0)
+                return berth_error_setsys(err, -r, "process.cwd '%s'", cwd);
+        if (fchdir(dfd) < 0)
                 return berth_error_errno(err, "process.cwd '%s'", cwd);
         char buf[4096];
         if (!getcwd(buf, sizeof(buf)) || buf[0] != '/')

@@ -20,6 +20,41 @@ load helpers
         assert_eq "$output" /new/dir
 }
 
+@test "process: a missing cwd is made 0755, owned by root, even for another user" {
+        config_set '.process.cwd = "/made/here" | .process.user = {uid: 1000, gid: 1000}'
+        set_cmd 'pwd; stat -c "%a %u %g" /made/here /made'
+        run rt_run c1
+        [ "$status" -eq 0 ] || { echo "$output" >&2; false; }
+        assert_eq "${lines[0]}" /made/here
+        assert_eq "${lines[1]}" "755 0 0" "cwd mode and owner"
+        assert_eq "${lines[2]}" "755 0 0" "parent mode and owner"
+}
+
+@test "process: a missing cwd behind a symlink is made inside the rootfs, never on the host" {
+        mkdir -p "$T/hostdir"
+        ln -s "$T/hostdir" "$B/rootfs/lnk"
+        config_set '.process.cwd = "/lnk/new"'
+        set_cmd 'stat -c %i .'
+        run rt_run c1
+        [ "$status" -eq 0 ] || { echo "$output" >&2; false; }
+        [ ! -e "$T/hostdir/new" ]
+        [ -d "$B/rootfs$T/hostdir/new" ]
+        assert_eq "$output" "$(stat -c %i "$B/rootfs$T/hostdir/new")" "cwd inode"
+}
+
+@test "process: a missing cwd under /proc/self/fd/N is never made outside the container" {
+        for n in 3 4 5 6 7 8 9; do
+                config_set --arg c "/proc/self/fd/$n/berth-escape-$$" '.process.cwd = $c'
+                set_cmd pwd
+                run rt_run "c$n"
+                # Refused, or made inside the rootfs (a magic link read as a path in the root).
+                [ "$status" -ne 0 ] || [ -d "$B/rootfs/$output" ] ||
+                        { echo "fd $n: cwd '$output' not in the rootfs" >&2; false; }
+        done
+        run find / -xdev -maxdepth 4 -name "berth-escape-$$" -not -path "$B/rootfs/*"
+        [ -z "$output" ] || { echo "made on the host: $output" >&2; false; }
+}
+
 @test "process: user uid, gid, additionalGids, umask" {
         config_set '.process.user = {uid: 1000, gid: 1001, additionalGids: [7, 8], umask: 63}'
         set_cmd 'id -u; id -g; id -G; umask; touch /tmp/f; stat -c %a /tmp/f'
