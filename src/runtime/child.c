@@ -287,12 +287,15 @@ static void wait_for_start(int fifo)
         }
 }
 
-/* After `start`: report to the parent (run) if it listens, else to our stderr. */
-static _Noreturn void late_fail(int sock, struct berth_error *err, int code)
+/* After `start`: report to the parent (run) if it listens, and to a separate `start`
+ * through the start report; with neither, to our stderr. */
+static _Noreturn void late_fail(int sock, int report_fd, struct berth_error *err, int code)
 {
         const char *msg = err->code ? err->msg : "unknown error";
         uint32_t type = code == 126 || code == 127 ? BERTH_SYNC_EXEC_FAILED : BERTH_SYNC_ERROR;
-        if (berth_sync_send(sock, type, err->code ? err->code : EIO, msg, strlen(msg), -1) < 0)
+        bool told = berth_start_report_send(report_fd, err);
+        if (berth_sync_send(sock, type, err->code ? err->code : EIO, msg, strlen(msg), -1) < 0 &&
+            !told)
                 dprintf(2, "berth-runtime: %s\n", msg);
         _exit(code);
 }
@@ -332,9 +335,13 @@ _Noreturn void berth_child_main(struct create_ctx *c)
                 _exit(1);
         wait_for_start(c->fifo_fd);
         close(c->fifo_fd);
+        /* A separate `start` connected before it released us: it reads our failure, or
+         * EOF when execve closes this fd. */
+        int report = berth_start_report_accept(c->start_listen_fd);
+        c->start_listen_fd = -1;
         if (c->spec->n_hooks[BERTH_HOOK_START_CONTAINER] &&
             berth_hooks_run(c->spec, BERTH_HOOK_START_CONTAINER, c->state_json, &e) < 0)
-                late_fail(sock, &e, 1);
+                late_fail(sock, report, &e, 1);
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
@@ -342,13 +349,13 @@ _Noreturn void berth_child_main(struct create_ctx *c)
                 if (sig != SIGKILL && sig != SIGSTOP)
                         signal(sig, SIG_DFL);
         if (berth_child_personality(c->spec, &e) < 0)
-                late_fail(sock, &e, 1);
+                late_fail(sock, report, &e, 1);
         int notify_fd = -1;
         if (berth_process_finalize(p, c->has_bpf ? &c->bpf : NULL, c->setgroups_allowed, &notify_fd,
                                    &e) < 0)
-                late_fail(sock, &e, 1);
+                late_fail(sock, report, &e, 1);
         execve(exe, p->args, p->env ? p->env : (char *[]){NULL});
         int code = errno == ENOENT ? 127 : 126;
         berth_error_errno(&e, "exec '%s'", p->args[0]);
-        late_fail(sock, &e, code);
+        late_fail(sock, report, &e, code);
 }

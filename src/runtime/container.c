@@ -34,7 +34,7 @@ void create_ctx_init(struct create_ctx *c, const struct berth_create_opts *opts)
         for (int i = 0; i < BERTH_NS__COUNT; i++)
                 c->ns_fds[i] = -1;
         c->sync[0] = c->sync[1] = -1;
-        c->fifo_fd = c->console_fd = c->cgroup_fd = c->pty_master = -1;
+        c->fifo_fd = c->console_fd = c->cgroup_fd = c->pty_master = c->start_listen_fd = -1;
         c->setgroups_allowed = true;
 }
 
@@ -54,6 +54,7 @@ void create_ctx_destroy(struct create_ctx *c)
         close_fd(&c->sync[0]);
         close_fd(&c->sync[1]);
         close_fd(&c->fifo_fd);
+        close_fd(&c->start_listen_fd);
         close_fd(&c->console_fd);
         close_fd(&c->cgroup_fd);
         close_fd(&c->pty_master);
@@ -323,6 +324,9 @@ static int prepare(struct create_ctx *c, struct berth_error *err)
         c->fifo_fd = openat(c->dirfd, "exec.fifo", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
         if (c->fifo_fd < 0)
                 return berth_error_errno(err, "open exec.fifo");
+        /* run starts the init itself and hears of its failure over the sync socket. */
+        if (!c->run_mode && (r = berth_start_report_listen(c->dirfd, &c->start_listen_fd, err)) < 0)
+                return r;
         if (s->process.terminal) {
                 if (o->console_socket) {
                         r = berth_console_socket_connect(o->console_socket, &c->console_fd, err);
@@ -573,6 +577,7 @@ int create_container(struct create_ctx *c, struct berth_error *err)
                 goto fail;
         close_fd(&c->console_fd);
         close_fd(&c->fifo_fd);
+        close_fd(&c->start_listen_fd);
         return 0;
 fail:
         create_ctx_rollback(c);

@@ -42,14 +42,15 @@ struct create_ctx {
         bool userns;                 /* a new user namespace */
         bool setgroups_allowed;
         int sync[2];
-        int fifo_fd;        /* exec.fifo, read side */
-        int console_fd;     /* connected --console-socket, or -1 */
-        int cgroup_fd;      /* CLONE_INTO_CGROUP target or -1 */
-        bool pty_to_parent; /* terminal without console socket: master via sync */
-        pid_t child;        /* our direct child */
-        pid_t pid;          /* the container's init */
-        int pty_master;     /* received master (run without console socket) */
-        char *state_json;   /* OCI state for the hooks */
+        int fifo_fd;         /* exec.fifo, read side */
+        int start_listen_fd; /* start.sock (sync.h: the start report), kept by the init */
+        int console_fd;      /* connected --console-socket, or -1 */
+        int cgroup_fd;       /* CLONE_INTO_CGROUP target or -1 */
+        bool pty_to_parent;  /* terminal without console socket: master via sync */
+        pid_t child;         /* our direct child */
+        pid_t pid;           /* the container's init */
+        int pty_master;      /* received master (run without console socket) */
+        char *state_json;    /* OCI state for the hooks */
         uint32_t hook_mask;
         int exec_failed_status; /* 127/126: the executable could not be found/run */
         bool run_mode;          /* berth_container_run: it proxies the pty itself */

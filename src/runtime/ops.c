@@ -18,6 +18,7 @@
 #include "basic/strutil.h"
 #include "runtime/container_internal.h"
 #include "runtime/hooks.h"
+#include "runtime/sync.h"
 #include "basic/banned.h"
 
 static const char *root_or_default(const char *root)
@@ -140,9 +141,19 @@ int berth_start_locked(struct loaded *l, struct berth_error *warn, struct berth_
                                                "cannot start container '%s': its init is gone", id);
                 return berth_error_errno(err, "open exec.fifo of '%s'", id);
         }
+        /* Connected before the init is released, so it sees us (sync.h, start report). */
+        _cleanup_close_ int report = berth_start_report_connect(l->dirfd);
         if (write(fd, "0", 1) != 1)
                 return berth_error_errno(err, "start container '%s'", id);
         unlinkat(l->dirfd, "exec.fifo", 0);
+        if (report >= 0) {
+                unlinkat(l->dirfd, BERTH_START_SOCK, 0);
+                int r = berth_start_report_wait(report, id, err);
+                if (r < 0) {
+                        l->status = BERTH_STATUS_STOPPED;
+                        return r;
+                }
+        }
         l->status = BERTH_STATUS_RUNNING;
         if (!(l->st->hook_mask & (1u << BERTH_HOOK_POSTSTART)))
                 return 0;

@@ -2,10 +2,13 @@
 #include "runtime/sync.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "basic/cleanup.h"
@@ -147,4 +150,99 @@ void berth_sync_send_error(int sock, const struct berth_error *err)
         const char *msg = err && err->code ? err->msg : "unknown error";
         int code = err && err->code ? err->code : EIO;
         (void)berth_sync_send(sock, BERTH_SYNC_ERROR, code, msg, strlen(msg), -1);
+}
+
+/* ---- the start report ---- */
+
+static int start_sock_addr(int dirfd, struct sockaddr_un *sa, socklen_t *len)
+{
+        memset(sa, 0, sizeof(*sa));
+        sa->sun_family = AF_UNIX;
+        /* Through the state directory's fd: short whatever the root's length. */
+        int n = snprintf(sa->sun_path, sizeof(sa->sun_path), "/proc/self/fd/%d/%s", dirfd,
+                         BERTH_START_SOCK);
+        if (n < 0 || (size_t)n >= sizeof(sa->sun_path))
+                return -ENAMETOOLONG;
+        *len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + (size_t)n + 1);
+        return 0;
+}
+
+int berth_start_report_listen(int dirfd, int *out, struct berth_error *err)
+{
+        struct sockaddr_un sa;
+        socklen_t len;
+        if (start_sock_addr(dirfd, &sa, &len) < 0)
+                return berth_error_set(err, ENAMETOOLONG, "start socket path");
+        _cleanup_close_ int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (s < 0)
+                return berth_error_errno(err, "socket");
+        (void)unlinkat(dirfd, BERTH_START_SOCK, 0);
+        if (bind(s, (struct sockaddr *)&sa, len) < 0)
+                return berth_error_errno(err, "bind %s", BERTH_START_SOCK);
+        if (listen(s, 4) < 0)
+                return berth_error_errno(err, "listen on %s", BERTH_START_SOCK);
+        *out = TAKE_FD(s);
+        return 0;
+}
+
+int berth_start_report_accept(int listen_fd)
+{
+        if (listen_fd < 0)
+                return -1;
+        int fd;
+        do
+                fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+        while (fd < 0 && errno == EINTR);
+        close(listen_fd);
+        return fd;
+}
+
+bool berth_start_report_send(int fd, const struct berth_error *e)
+{
+        if (fd < 0)
+                return false;
+        char buf[sizeof(e->msg) + 16];
+        int n = snprintf(buf, sizeof(buf), "%d %s", e->code ? e->code : EIO,
+                         e->code ? e->msg : "unknown error");
+        if (n < 0)
+                return false;
+        size_t len = (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1;
+        return send(fd, buf, len, MSG_NOSIGNAL) == (ssize_t)len;
+}
+
+int berth_start_report_connect(int dirfd)
+{
+        struct sockaddr_un sa;
+        socklen_t len;
+        if (start_sock_addr(dirfd, &sa, &len) < 0)
+                return -1;
+        int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (s < 0)
+                return -1;
+        if (connect(s, (struct sockaddr *)&sa, len) < 0) {
+                close(s);
+                return -1;
+        }
+        return s;
+}
+
+int berth_start_report_wait(int fd, const char *id, struct berth_error *err)
+{
+        char buf[1024];
+        size_t got = 0;
+        for (;;) {
+                ssize_t n = read(fd, buf + got, sizeof(buf) - 1 - got);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0 || (got += (size_t)n) == sizeof(buf) - 1)
+                        break; /* EOF, or a reset when the init died: no report */
+        }
+        if (got == 0)
+                return 0;
+        buf[got] = 0;
+        char *end = NULL;
+        long code = strtol(buf, &end, 10);
+        if (code <= 0 || code > 4095 || !end || *end != ' ')
+                return berth_error_set(err, EIO, "start container '%s': %s", id, buf);
+        return berth_error_set(err, (int)code, "start container '%s': %s", id, end + 1);
 }

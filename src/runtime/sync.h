@@ -15,6 +15,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -61,3 +62,26 @@ int berth_sync_expect(int sock, uint32_t type, struct berth_sync_msg *m, struct 
 
 /* Child side: report err over the socket (best effort). */
 void berth_sync_send_error(int sock, const struct berth_error *err);
+
+/*
+ * The start report: how a separate `start` learns that the init failed after it was
+ * released (a startContainer hook, personality, capabilities, seccomp, execve).
+ * create makes a listening unix socket <state dir>/start.sock (non-blocking, O_CLOEXEC)
+ * that only the init keeps.  start connects to it BEFORE it writes the exec fifo; the
+ * init, once released, accepts that connection (if any) and keeps it open until execve,
+ * which closes it (O_CLOEXEC).  EOF without a byte: the execve happened.  Bytes:
+ * "<errno> <message>", the failure.  No abstract socket; the state dir is 0700.
+ */
+#define BERTH_START_SOCK "start.sock"
+/* create: *out gets the listening socket bound at dirfd/start.sock. */
+int berth_start_report_listen(int dirfd, int *out, struct berth_error *err);
+/* init: accept the pending connection of `start` (or -1 when there is none); closes
+ * listen_fd. */
+int berth_start_report_accept(int listen_fd);
+/* init: report the failure (best effort; fd may be -1: then false is returned). */
+bool berth_start_report_send(int fd, const struct berth_error *e);
+/* start: connect to dirfd/start.sock; -1 when the container has none (made by an older
+ * berth, or already started). */
+int berth_start_report_connect(int dirfd);
+/* start: wait for EOF (0) or a failure report (its errno and message in err). */
+int berth_start_report_wait(int fd, const char *id, struct berth_error *err);

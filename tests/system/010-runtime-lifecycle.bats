@@ -148,3 +148,26 @@ load helpers
         rt delete -f c1
         rt delete -f c2
 }
+
+@test "lifecycle: an execve failure at start is reported by start, non-zero" {
+        # Executable for the PATH lookup at create, but not a format the kernel runs.
+        printf 'garbage\n' >"$B/rootfs/bin/notexe"
+        chmod 755 "$B/rootfs/bin/notexe"
+        set_args /bin/notexe
+        create_ok c1
+        run rt start c1
+        [ "$status" -ne 0 ]
+        one_line_error
+        assert_contains "$output" notexe
+        wait_status c1 stopped
+}
+
+@test "lifecycle: start is quick and leaves no start socket behind" {
+        set_args sleep 100
+        create_ok c1
+        [ -S "$R/c1/start.sock" ]
+        run rt start c1
+        [ "$status" -eq 0 ]
+        [ ! -e "$R/c1/start.sock" ]
+        assert_eq "$(state_of c1)" running
+}

@@ -91,6 +91,27 @@ all_hooks() {
         nothing_left c1
 }
 
+@test "hooks: a failing startContainer makes a separate start fail with its message" {
+        config_set '.hooks = {startContainer: [{path: "/bin/sh", args: ["sh", "-c", "exit 3"]}]}'
+        set_args sleep 100
+        create_ok c1
+        run rt start c1
+        [ "$status" -ne 0 ]
+        one_line_error
+        assert_contains "$output" startContainer
+        wait_status c1 stopped
+        [ ! -s "$T/bg.out" ]
+}
+
+@test "hooks: a passing startContainer: start succeeds and the process runs" {
+        config_set '.hooks = {startContainer: [{path: "/bin/sh", args: ["sh", "-c", "cat >/dev/null"]}]}'
+        set_args sleep 100
+        create_ok c1
+        run rt start c1
+        [ "$status" -eq 0 ] || { echo "$output" >&2; false; }
+        assert_eq "$(state_of c1)" running
+}
+
 @test "hooks: a hook past its timeout fails create" {
         config_set '.hooks = {prestart: [{path: "/bin/sleep", args: ["sleep", "20"], timeout: 1}]}'
         start=$(date +%s)
