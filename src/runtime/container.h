@@ -112,12 +112,16 @@ struct berth_exec_opts {
         /* The process: either process_json (runc exec -p; takes precedence) or args. */
         const char *process_json;
         char **args;
-        const char *cwd;   /* NULL: the container's process.cwd */
-        char **env;        /* appended to the container's env (NAME=value) */
-        const char *user;  /* "uid[:gid]", NULL: the container's user */
-        char **caps;       /* added capabilities ("CAP_x") */
-        bool no_new_privs; /* force no_new_privileges */
-        bool tty;          /* allocate a pty */
+        const char *cwd;        /* NULL: the container's process.cwd */
+        char **env;             /* appended to the container's env (NAME=value) */
+        const char *user;       /* "uid[:gid]", NULL: the container's user; a different user
+                                   than the config's drops the config's additionalGids */
+        char **additional_gids; /* "-g GID" (repeatable, or "1,2"): added to the user's */
+        bool ignore_paused;     /* allow an exec into a paused container (it stays frozen
+                                   until resume); without it such an exec is refused */
+        char **caps;            /* added capabilities ("CAP_x") */
+        bool no_new_privs;      /* force no_new_privileges */
+        bool tty;               /* allocate a pty */
         const char *console_socket;
         const char *pid_file;
         bool detach;

@@ -27,6 +27,8 @@
 #include "runtime/terminal.h"
 #include "basic/banned.h"
 
+#define EXEC_MAX_ADDITIONAL_GIDS 65536 /* NGROUPS_MAX */
+
 struct exec_ctx {
         const struct berth_exec_opts *opts;
         struct loaded l;
@@ -59,6 +61,8 @@ static char **strv_concat(char **a, char **b)
         return v;
 }
 
+/* --user uid[:gid] (a missing gid keeps the config's, as runc).  The config's additional
+ * gids stay only when the user is still the config's one. */
 static int parse_user(const char *s, struct berth_user *u, struct berth_error *err)
 {
         _cleanup_free_ char *copy = strdup(s);
@@ -67,15 +71,45 @@ static int parse_user(const char *s, struct berth_user *u, struct berth_error *e
         char *colon = strchr(copy, ':');
         if (colon)
                 *colon++ = 0;
-        uint64_t uid, gid = 0;
+        uint64_t uid, gid = u->gid;
         if (berth_parse_uint64(copy, UINT32_MAX - 1, &uid) < 0 ||
             (colon && berth_parse_uint64(colon, UINT32_MAX - 1, &gid) < 0))
                 return berth_error_set(err, EINVAL, "--user: expected uid[:gid], got '%s'", s);
+        if (uid != u->uid || gid != u->gid) {
+                free(u->additional_gids);
+                u->additional_gids = NULL;
+                u->n_additional_gids = 0;
+        }
         u->uid = (uint32_t)uid;
         u->gid = (uint32_t)gid;
-        free(u->additional_gids);
-        u->additional_gids = NULL;
-        u->n_additional_gids = 0;
+        return 0;
+}
+
+/* -g/--additional-gids: each value one gid or a comma-separated list; appended. */
+static int add_gids(char **vals, struct berth_user *u, struct berth_error *err)
+{
+        for (char **v = vals; v && *v; v++) {
+                _cleanup_free_ char *copy = strdup(*v);
+                if (!copy)
+                        return berth_error_set(err, ENOMEM, "out of memory");
+                char *save = NULL;
+                for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+                        uint64_t gid;
+                        if (berth_parse_uint64(t, UINT32_MAX - 1, &gid) < 0)
+                                return berth_error_set(err, EINVAL,
+                                                       "--additional-gids: invalid gid '%s'", t);
+                        if (u->n_additional_gids >= EXEC_MAX_ADDITIONAL_GIDS)
+                                return berth_error_set(err, E2BIG,
+                                                       "--additional-gids: more than %d gids",
+                                                       EXEC_MAX_ADDITIONAL_GIDS);
+                        uint32_t *n = realloc(u->additional_gids,
+                                              (u->n_additional_gids + 1) * sizeof(uint32_t));
+                        if (!n)
+                                return berth_error_set(err, ENOMEM, "out of memory");
+                        u->additional_gids = n;
+                        u->additional_gids[u->n_additional_gids++] = (uint32_t)gid;
+                }
+        }
         return 0;
 }
 
@@ -96,6 +130,14 @@ static int copy_process(const struct berth_process *src, struct berth_process *d
                 dst->user.n_additional_gids = src->user.n_additional_gids;
         }
         dst->caps = src->caps;
+        /* The container's rlimits, as runc's exec without -p. */
+        if (src->n_rlimits) {
+                size_t sz = src->n_rlimits * sizeof(*src->rlimits);
+                if (!(dst->rlimits = malloc(sz)))
+                        return -ENOMEM;
+                memcpy(dst->rlimits, src->rlimits, sz);
+                dst->n_rlimits = src->n_rlimits;
+        }
         dst->no_new_privileges = src->no_new_privileges;
         dst->apparmor_profile = src->apparmor_profile ? strdup(src->apparmor_profile) : NULL;
         dst->selinux_label = src->selinux_label ? strdup(src->selinux_label) : NULL;
@@ -134,6 +176,8 @@ static int build_process(struct exec_ctx *x, struct berth_error *err)
                         x->proc.cwd = strdup(o->cwd);
                 }
                 if (o->user && (r = parse_user(o->user, &x->proc.user, err)) < 0)
+                        return r;
+                if ((r = add_gids(o->additional_gids, &x->proc.user, err)) < 0)
                         return r;
         }
         for (char **c = o->caps; c && *c; c++) {
@@ -298,7 +342,13 @@ static int exec_prepare(struct exec_ctx *x, struct berth_error *err)
         int r = berth_load(o->root, o->id, false, &x->l, err);
         if (r < 0)
                 return r;
-        if (x->l.status != BERTH_STATUS_RUNNING && x->l.status != BERTH_STATUS_CREATED)
+        if (x->l.status == BERTH_STATUS_PAUSED && !o->ignore_paused)
+                return berth_error_set(err, EBUSY,
+                                       "cannot exec in container '%s': container is paused "
+                                       "(resume it, or use --ignore-paused)",
+                                       o->id);
+        if (x->l.status != BERTH_STATUS_RUNNING && x->l.status != BERTH_STATUS_CREATED &&
+            x->l.status != BERTH_STATUS_PAUSED)
                 return berth_error_set(err, EINVAL, "cannot exec in container '%s': it is %s",
                                        o->id, berth_status_to_string(x->l.status));
         if ((r = berth_load_saved_config(x->l.dirfd, &x->spec, err)) < 0 ||

@@ -93,8 +93,8 @@ start_sleeper() {
 
 @test "exec: a missing program fails with non-zero" {
         start_sleeper
-        run rt exec c1 /no/such/program
-        [ "$status" -ne 0 ]
+        run -127 rt exec c1 /no/such/program
+        assert_contains "$output" /no/such/program
 }
 
 @test "exec: into an unknown container fails" {
@@ -109,4 +109,52 @@ start_sleeper() {
         [ "$status" -eq 0 ]
         assert_contains "$output" "CapEff:	00000000a80425fb"
         assert_contains "$output" "NoNewPrivs:	1"
+}
+
+@test "exec: a command given as arguments gets the container's rlimits" {
+        config_set '.process.rlimits = [{type: "RLIMIT_NOFILE", hard: 777, soft: 555}]'
+        start_sleeper
+        run rt exec c1 sh -c 'ulimit -n; ulimit -Hn'
+        [ "$status" -eq 0 ] || { echo "$output" >&2; false; }
+        assert_eq "${lines[0]}" 555 "soft NOFILE"
+        assert_eq "${lines[1]}" 777 "hard NOFILE"
+}
+
+@test "exec: --user keeps the config's additionalGids only for the config's user; -g adds" {
+        config_set '.process.user = {uid: 0, gid: 0, additionalGids: [7, 8]}'
+        start_sleeper
+        run rt exec c1 id -G
+        assert_eq "$output" "0 7 8" "config user"
+        run rt exec --user 0:0 c1 id -G
+        assert_eq "$output" "0 7 8" "same user given"
+        run rt exec --user 1000:1000 c1 id -G
+        assert_eq "$output" 1000 "another user"
+        run rt exec --user 1000:1000 -g 20 --additional-gids 30,40 c1 id -G
+        assert_eq "$output" "1000 20 30 40" "another user with -g"
+        run rt exec -g 9 c1 id -G
+        assert_eq "$output" "0 7 8 9" "config user with -g"
+        run rt exec --user 1000 c1 id -g
+        assert_eq "$output" 0 "uid only keeps the config's gid"
+        run rt exec -g nope c1 true
+        [ "$status" -ne 0 ]
+        one_line_error
+}
+
+@test "exec: into a paused container fails unless --ignore-paused" {
+        start_sleeper
+        rt pause c1
+        run rt exec c1 true
+        [ "$status" -ne 0 ]
+        one_line_error
+        assert_contains "$output" "container is paused"
+        # With --ignore-paused the exec joins the frozen container and runs at resume.
+        (rt exec --ignore-paused c1 sh -c 'echo ran' >"$T/ex.out" 2>&1; echo "rc=$?" >>"$T/ex.out") &
+        echo $! >>"$T/.bgpids"
+        sleep 0.5
+        [ ! -s "$T/ex.out" ] || grep -qv 'paused' "$T/ex.out"
+        rt resume c1
+        for i in $(seq 50); do grep -q rc= "$T/ex.out" && break; sleep 0.1; done
+        run cat "$T/ex.out"
+        assert_contains "$output" ran
+        assert_contains "$output" rc=0
 }

@@ -251,6 +251,8 @@ static int cmd_exec(const struct cli_global *g, struct cli_args *a, struct berth
             .cwd = cli_get(a, "cwd"),
             .env = cli_get_multi(a, "env"),
             .user = cli_get(a, "user"),
+            .additional_gids = cli_get_multi(a, "additional-gids"),
+            .ignore_paused = cli_has(a, "ignore-paused"),
             .caps = cli_get_multi(a, "cap"),
             .no_new_privs = cli_has(a, "no-new-privs"),
             .tty = cli_has(a, "tty"),
@@ -377,7 +379,7 @@ static const struct cli_flag exec_flags[] = {
     {"env", 'e', FLAG_MULTI, "NAME=value to add (repeatable)"},
     {"tty", 't', FLAG_BOOL, "allocate a pty"},
     {"user", 'u', FLAG_VALUE, "uid[:gid]"},
-    {"additional-gids", 'g', FLAG_MULTI, "accepted, unused"},
+    {"additional-gids", 'g', FLAG_MULTI, "additional gid (repeatable, or a comma list)"},
     {"cap", 'c', FLAG_MULTI, "add a capability (repeatable)"},
     {"no-new-privs", 0, FLAG_BOOL, "set no_new_privileges"},
     {"pid-file", 0, FLAG_VALUE, "write the process's pid to this file"},
@@ -385,7 +387,7 @@ static const struct cli_flag exec_flags[] = {
     {"preserve-fds", 0, FLAG_VALUE, "pass N extra fds (3..3+N-1)"},
     {"process-label", 0, FLAG_VALUE, "SELinux label"},
     {"apparmor", 0, FLAG_VALUE, "AppArmor profile"},
-    {"ignore-paused", 0, FLAG_BOOL, "accepted"},
+    {"ignore-paused", 0, FLAG_BOOL, "allow exec in a paused container"},
     {NULL, 0, 0, NULL},
 };
 
