@@ -18,6 +18,7 @@
 #include "basic/cleanup.h"
 #include "basic/fileutil.h"
 #include "basic/json.h"
+#include "basic/log.h"
 #include "basic/strutil.h"
 #include "runtime/container_internal.h"
 #include "runtime/hooks.h"
@@ -568,13 +569,21 @@ int create_container(struct create_ctx *c, struct berth_error *err)
         int r = prepare(c, err);
         if (r < 0)
                 goto fail;
+        berth_log_debug("create: container %s: config parsed, state dir and cgroup made",
+                        c->opts->id);
         if ((r = save_config(c, err)) < 0)
                 goto fail;
         if ((r = do_clone(c, err)) < 0)
                 goto fail;
-        if ((r = parent_ns_step(c, err)) < 0 || (r = parent_hooks_and_ready(c, err)) < 0 ||
-            (r = record_state(c, err)) < 0)
+        berth_log_debug("create: container %s: init cloned (pid %d, %s path)", c->opts->id,
+                        (int)c->child, c->slow_path ? "setns/unshare" : "clone3");
+        if ((r = parent_ns_step(c, err)) < 0)
                 goto fail;
+        berth_log_debug("create: container %s: namespaces and cgroup ready", c->opts->id);
+        if ((r = parent_hooks_and_ready(c, err)) < 0 || (r = record_state(c, err)) < 0)
+                goto fail;
+        berth_log_debug("create: container %s pid %d (bundle %s, rootfs %s)", c->opts->id,
+                        (int)c->pid, c->bundle, c->rootfs);
         close_fd(&c->console_fd);
         close_fd(&c->fifo_fd);
         close_fd(&c->start_listen_fd);

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "basic/cleanup.h"
+#include "basic/log.h"
 #include "basic/strutil.h"
 #include "runtime/container_internal.h"
 #include "runtime/process.h"
@@ -415,6 +416,7 @@ static int exec_parent(struct exec_ctx *x, struct berth_error *err)
         berth_sync_msg_clear(&m);
         if (x->opts->pid_file && (r = berth_write_pid_file(x->opts->pid_file, x->pid, err)) < 0)
                 return r;
+        berth_log_debug("exec: process %d started in container %s", (int)x->pid, x->opts->id);
         return 0;
 }
 

@@ -15,6 +15,7 @@
 #include "basic/cleanup.h"
 #include "basic/fileutil.h"
 #include "basic/json.h"
+#include "basic/log.h"
 #include "basic/strutil.h"
 #include "runtime/container_internal.h"
 #include "runtime/hooks.h"
@@ -155,6 +156,7 @@ int berth_start_locked(struct loaded *l, struct berth_error *warn, struct berth_
                 }
         }
         l->status = BERTH_STATUS_RUNNING;
+        berth_log_debug("start: container %s started (pid %d)", id, (int)l->st->pid);
         if (!(l->st->hook_mask & (1u << BERTH_HOOK_POSTSTART)))
                 return 0;
         _cleanup_spec_ struct berth_spec *spec = NULL;
@@ -277,6 +279,9 @@ int berth_container_kill(const char *root, const char *id, int sig, bool all,
         } else {
                 r = signal_init(&l, sig, err);
         }
+        if (r == 0)
+                berth_log_debug("kill: signal %d sent to container %s (%s)", sig, id,
+                                all ? "every process" : "init");
         berth_loaded_free(&l);
         return r;
 }
@@ -329,6 +334,7 @@ int berth_destroy_locked(struct loaded *l, const char *id, struct berth_error *w
         int r = berth_state_remove_dir(l->rootfd, id);
         if (r < 0)
                 return berth_error_setsys(err, -r, "remove state of '%s'", id);
+        berth_log_debug("delete: container %s deleted (cgroup and state removed)", id);
         return 0;
 }
 
@@ -387,6 +393,9 @@ static int freeze(const char *root, const char *id, bool frozen, struct berth_er
                                     berth_status_to_string(l.status), berth_status_to_string(need));
         else
                 r = berth_cgroup_freeze(l.cg, frozen, err);
+        if (r == 0)
+                berth_log_debug("%s: container %s %s", frozen ? "pause" : "resume", id,
+                                frozen ? "frozen" : "thawed");
         berth_loaded_free(&l);
         return r;
 }
@@ -413,6 +422,8 @@ int berth_container_update(const char *root, const char *id, const struct berth_
                                     berth_status_to_string(l.status));
         else
                 r = berth_cgroup_update(l.cg, res, err);
+        if (r == 0)
+                berth_log_debug("update: container %s resources applied", id);
         berth_loaded_free(&l);
         return r;
 }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "basic/cleanup.h"
+#include "basic/log.h"
 #include "runtime/container_internal.h"
 #include "runtime/sync.h"
 #include "runtime/terminal.h"
@@ -143,6 +144,8 @@ static int start_and_wait(struct create_ctx *c, int sigfd, struct berth_run_resu
         r = wait_loop(sigfd, &w, exec_failed ? NULL : err);
         if (r < 0)
                 return r;
+        berth_log_debug("run: container %s pid %d exited, status %d", c->opts->id, (int)c->pid,
+                        w.status);
         if (!exec_failed)
                 res->exit_status = w.status;
         return 0;

@@ -33,3 +33,28 @@ load helpers
         run timeout 10 "$RUNTIME" --root "$R" --log "$T/x" --log-format xml list
         [ "$status" -ne 0 ]
 }
+
+@test "log: --debug traces the main steps of create, start, kill and delete (json)" {
+        set_args sleep 100
+        dbg() { timeout 10 "$RUNTIME" --root "$R" --debug --log "$T/log.json" --log-format json "$@"; }
+        dbg create --bundle "$B" c1 </dev/null >/dev/null 2>&1
+        pid=$(pid_of c1)
+        dbg start c1
+        dbg kill c1 KILL
+        wait_status c1 stopped
+        dbg delete c1
+        # every line is JSON; the steps are there at level debug
+        jq -e . "$T/log.json" >/dev/null
+        run jq -r 'select(.level == "debug") | .msg' "$T/log.json"
+        assert_contains "$output" "create: container c1 pid $pid"
+        assert_contains "$output" "start: container c1 started"
+        assert_contains "$output" "kill: signal 9 sent to container c1"
+        assert_contains "$output" "delete: container c1 deleted"
+}
+
+@test "log: without --debug no debug lines are written" {
+        set_args true
+        run timeout 10 "$RUNTIME" --root "$R" --log "$T/log.json" --log-format json run --bundle "$B" c1 </dev/null
+        [ "$status" -eq 0 ]
+        ! grep -q '"debug"' "$T/log.json" 2>/dev/null
+}
