@@ -201,6 +201,11 @@ static int build_process(struct exec_ctx *x, struct berth_error *err)
                 free(x->proc.selinux_label);
                 x->proc.selinux_label = strdup(o->process_label);
         }
+        if (o->console_socket && !x->proc.terminal)
+                return berth_error_set(err, EINVAL,
+                                       "--console-socket '%s' given but the process has no "
+                                       "terminal (use --tty)",
+                                       o->console_socket);
         if (x->proc.terminal && o->detach && !o->console_socket)
                 return berth_error_set(err, EINVAL,
                                        "cannot allocate a tty for a detached exec without "

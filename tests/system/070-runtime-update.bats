@@ -13,6 +13,14 @@ load helpers
         assert_eq "$(cat "$(cgroup_dir cpu)/cpu.shares")" 512 cpu.shares
 }
 
+@test "update: --cpu-shares (alias of runc's --cpu-share)" {
+        set_cmd 'sleep 100'
+        run_d_ok c1
+        run rt update --cpu-shares 384 c1
+        [ "$status" -eq 0 ]
+        assert_eq "$(cat "$(cgroup_dir cpu)/cpu.shares")" 384 cpu.shares
+}
+
 @test "update: -r resources.json" {
         set_cmd 'sleep 100'
         run_d_ok c1

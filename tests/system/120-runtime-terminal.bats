@@ -28,11 +28,13 @@ load helpers
 
 @test "terminal: the pty is owned by the process user with the devpts gid" {
         start_recvtty
-        config_set '.process.terminal = true | .process.user = {uid: 1000, gid: 1000}'
-        set_cmd 'ls -ln $(tty) | awk "{print \$3}"'
+        # As runc: the uid becomes the process user's, the group stays devpts' gid= (tty).
+        config_set '.process.terminal = true | .process.user = {uid: 1000, gid: 1000}
+                | (.mounts[] | select(.destination == "/dev/pts")) .options += ["gid=5"]'
+        set_cmd 'ls -ln $(tty) | awk "{print \$3, \$4}"'
         run_d_ok t1 --console-socket "$T/tty.sock"
         wait_recvtty
-        assert_eq "$(tr -d '\r' <"$T/tty.out" | tail -n 1)" 1000 "pty owner"
+        assert_eq "$(tr -d '\r' <"$T/tty.out" | tail -n 1)" "1000 5" "pty owner and group"
 }
 
 @test "terminal: terminal=true without --console-socket is refused for create" {
@@ -49,5 +51,17 @@ load helpers
         set_cmd 'sleep 100'
         rt_bg create --bundle "$B" --console-socket "$T/none.sock" t1
         [ "$status" -ne 0 ]
+        one_line_error
+        assert_contains "$output" "console-socket"
+        assert_contains "$output" "terminal"
         nothing_left t1
+}
+
+@test "terminal: exec --console-socket without --tty is refused" {
+        set_cmd 'sleep 100'
+        run_d_ok t1
+        run rt exec --console-socket "$T/none.sock" t1 true
+        [ "$status" -ne 0 ]
+        one_line_error
+        assert_contains "$output" "console-socket"
 }
