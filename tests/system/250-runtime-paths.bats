@@ -76,6 +76,16 @@ load helpers
         assert_eq "$output" i686
 }
 
+@test "personality: LINUX32 also applies to exec'd processes" {
+        is_runc && skip "runc 1.1 ignores linux.personality (supported from runc 1.2)"
+        config_set '.linux.personality = {domain: "LINUX32"}'
+        set_cmd 'sleep 100'
+        run_d_ok c1
+        run rt exec c1 uname -m
+        [ "$status" -eq 0 ]
+        assert_eq "$output" i686
+}
+
 @test "personality: LINUX keeps x86_64" {
         config_set '.linux.personality = {domain: "LINUX"}'
         set_cmd 'uname -m'
