@@ -300,6 +300,19 @@ static _Noreturn void late_fail(int sock, int report_fd, struct berth_error *err
         _exit(code);
 }
 
+/* A config without a process: created as any other, but `start` gets an error (runtime
+ * spec: start MUST fail when process is not set) and the init exits. */
+static _Noreturn void child_no_process(struct create_ctx *c)
+{
+        struct berth_error e = {0};
+        if (berth_sync_send(c->sync[1], BERTH_SYNC_READY, 0, NULL, 0, -1) < 0)
+                _exit(1);
+        wait_for_start(c->fifo_fd);
+        int report = berth_start_report_accept(c->start_listen_fd);
+        berth_error_set(&e, EINVAL, "process: not set in config.json, nothing to start");
+        late_fail(c->sync[1], report, &e, 1);
+}
+
 _Noreturn void berth_child_main(struct create_ctx *c)
 {
         struct berth_error e = {0};
@@ -321,6 +334,8 @@ _Noreturn void berth_child_main(struct create_ctx *c)
                 child_fail(sock, &e, 1);
         const struct berth_process *p = &c->spec->process;
         _cleanup_free_ char *exe = NULL;
+        if (!c->spec->has_process)
+                child_no_process(c);
         if (berth_process_set_rlimits(p, &e) < 0 || child_terminal(c, &e) < 0)
                 child_fail(sock, &e, 1);
         if (berth_exec_lookup(p->env, p->args[0], &exe, &e) < 0) {

@@ -127,7 +127,11 @@ static int load_bundle(struct create_ctx *c, struct berth_error *err)
         if (r < 0)
                 return berth_error_prefix(err, r, "bundle '%s': config.json", c->bundle);
         const struct berth_spec *s = c->spec;
-        if (!s->has_process || !s->process.args || !s->process.args[0])
+        /* Without a process, create succeeds and start fails (runtime spec); run has
+         * nothing to run. */
+        if (!s->has_process && c->run_mode)
+                return berth_error_set(err, EINVAL, "process: not set in config.json");
+        if (s->has_process && (!s->process.args || !s->process.args[0]))
                 return berth_error_set(err, EINVAL, "process.args: must not be empty");
         if (!s->root_path)
                 return berth_error_set(err, EINVAL, "root.path: missing");

@@ -171,3 +171,19 @@ load helpers
         [ ! -e "$R/c1/start.sock" ]
         assert_eq "$(state_of c1)" running
 }
+
+@test "lifecycle: a config without process creates, start fails with one line, run refuses" {
+        config_set 'del(.process)'
+        create_ok c1
+        assert_eq "$(state_of c1)" created
+        run rt start c1
+        [ "$status" -ne 0 ]
+        one_line_error
+        assert_contains "$output" process
+        wait_status c1 stopped
+        rt delete c1
+        run rt_run c2
+        [ "$status" -ne 0 ]
+        assert_contains "$output" process
+        nothing_left c2
+}
