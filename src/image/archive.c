@@ -38,6 +38,7 @@ void berth_load_result_clear(struct berth_load_result *r)
 
 void archive_spool_clear(struct archive_spool *sp)
 {
+        archive_prefetch_clear(sp);
         for (size_t i = 0; i < sp->n_files; i++) {
                 free(sp->files[i].name);
                 free(sp->files[i].link);
@@ -239,26 +240,33 @@ static int spool_blob(struct archive *a, struct berth_blobstore *bs, struct arch
         int r = berth_blob_writer_begin(bs, expect, archive_entry_size(e), &w, err);
         if (r < 0)
                 return berth_error_prefix(err, r, "archive entry '%s'", name);
+        bool pre = archive_prefetch_begin(sp, sp->store, archive_entry_size(e)) > 0;
         for (;;) {
                 la_ssize_t n = archive_read_data(a, buf, SPOOL_BUF);
-                if (n < 0) {
-                        berth_blob_writer_abort(w);
-                        return la_error(a, (int)n, err, name);
-                }
-                if (n == 0)
+                if (n < 0)
+                        r = la_error(a, (int)n, err, name);
+                if (n <= 0)
                         break;
                 r = berth_blob_writer_write(w, buf, (size_t)n, err);
                 if (r < 0) {
-                        berth_blob_writer_abort(w);
-                        return berth_error_prefix(err, r, "archive entry '%s'", name);
+                        r = berth_error_prefix(err, r, "archive entry '%s'", name);
+                        break;
                 }
+                if (pre)
+                        archive_prefetch_feed(sp, buf, (size_t)n);
         }
-        r = berth_blob_writer_commit(w, f->digest, &f->size, err);
-        if (r < 0)
-                return berth_error_prefix(err, r, "archive entry '%s'", name);
-        if (f->size != archive_entry_size(e))
-                return berth_error_set(err, EINVAL, "archive entry '%s': truncated", name);
-        return 0;
+        if (r < 0) {
+                berth_blob_writer_abort(w);
+        } else {
+                r = berth_blob_writer_commit(w, f->digest, &f->size, err);
+                if (r < 0)
+                        r = berth_error_prefix(err, r, "archive entry '%s'", name);
+                else if (f->size != archive_entry_size(e))
+                        r = berth_error_set(err, EINVAL, "archive entry '%s': truncated", name);
+        }
+        if (pre)
+                archive_prefetch_end(sp, f->digest, r < 0);
+        return r;
 }
 
 static int spool_push(struct archive_spool *sp, const char *name, struct archive_file **out,
@@ -399,6 +407,7 @@ static int spool_archive(int fd, struct berth_blobstore *bs, berth_progress_fn p
                                  (uint64_t)archive_entry_size(e), (uint64_t)archive_entry_size(e));
         }
         archive_read_free(a);
+        archive_prefetch_finish(sp);
         return r < 0 ? r : 0;
 }
 
@@ -412,8 +421,8 @@ int berth_image_load(struct berth_image_store *s, int fd, enum berth_archive_for
                 out->images = NULL;
         if (fmt == BERTH_ARCHIVE_OCI_DIR)
                 return berth_error_set(err, EINVAL, "load: an OCI directory is not a stream");
-        struct archive_spool sp = {0};
-        struct archive_plan plan = {0};
+        struct archive_spool sp = {.store = s};
+        struct archive_plan plan = {.spool = &sp};
         int r = spool_archive(fd, berth_image_store_blobs(s), progress, userdata, &sp, err);
         if (r >= 0 && sp.oci_layout)
                 r = archive_oci_check_layout(sp.oci_layout, sp.oci_layout_len, err);

@@ -225,8 +225,23 @@ static int apply_into(struct berth_image_store *s, const struct berth_layer_info
         return 0;
 }
 
-static int unpack_layer(struct berth_image_store *s, const char *chain, const char *diff_id,
-                        const char *parent, const char *blob, struct berth_error *err)
+/* The layer unpacked while the archive was spooled, moved into place; 0 when there is
+ * none (unpack now). */
+static int take_prefetched(const struct archive_spool *sp, const struct berth_layer_info *li,
+                           const char *blob, struct berth_layer_result *res,
+                           struct berth_error *err)
+{
+        int64_t size = 0;
+        int r = archive_prefetch_take(sp, blob, li->dir, res->diff_id, &size);
+        if (r < 0)
+                return berth_error_set(err, -r, "move unpacked layer %s into %s", blob, li->dir);
+        res->uncompressed_size = (uint64_t)size;
+        return r;
+}
+
+static int unpack_layer(struct berth_image_store *s, const struct archive_spool *sp,
+                        const char *chain, const char *diff_id, const char *parent,
+                        const char *blob, struct berth_error *err)
 {
         struct berth_layer_info li;
         int r = claim(s, chain, diff_id, parent, blob, &li, err);
@@ -237,7 +252,9 @@ static int unpack_layer(struct berth_image_store *s, const char *chain, const ch
                 return 0;
         }
         struct berth_layer_result res;
-        r = apply_into(s, &li, blob, &res, err);
+        r = take_prefetched(sp, &li, blob, &res, err);
+        if (r == 0)
+                r = apply_into(s, &li, blob, &res, err);
         if (r >= 0 && strcmp(res.diff_id, diff_id))
                 r = berth_error_set(err, EINVAL,
                                     "blob %s unpacks to diff_id %s, the config says %s", blob,
@@ -294,7 +311,8 @@ int archive_unpack_blob(struct berth_image_store *s, const char *blob, char *dif
 }
 
 static int unpack_image(struct berth_image_store *s, const struct archive_image *im,
-                        berth_progress_fn progress, void *userdata, struct berth_error *err)
+                        const struct archive_spool *sp, berth_progress_fn progress, void *userdata,
+                        struct berth_error *err)
 {
         const struct berth_image_config *c = im->config;
         _cleanup_strv_free_ char **chain = NULL;
@@ -305,8 +323,8 @@ static int unpack_image(struct berth_image_store *s, const struct archive_image 
                 const struct berth_descriptor *d = &im->manifest->layers[i];
                 if (progress)
                         progress(userdata, "Loading layer", d->digest, 0, (uint64_t)d->size);
-                r = unpack_layer(s, chain[i], c->diff_ids[i], i ? chain[i - 1] : NULL, d->digest,
-                                 err);
+                r = unpack_layer(s, sp, chain[i], c->diff_ids[i], i ? chain[i - 1] : NULL,
+                                 d->digest, err);
                 if (r < 0)
                         return berth_error_prefix(err, r, "layer %zu", i);
                 if (progress)
@@ -389,7 +407,7 @@ int archive_commit(struct berth_image_store *s, struct archive_plan *plan,
         for (size_t i = 0; r >= 0 && i < plan->n; i++) {
                 r = archive_check_image(s, &plan->images[i], err);
                 if (r >= 0)
-                        r = unpack_image(s, &plan->images[i], progress, userdata, err);
+                        r = unpack_image(s, &plan->images[i], plan->spool, progress, userdata, err);
                 if (r < 0)
                         return berth_error_prefix(err, r, "image %s",
                                                   plan->images[i].config->digest);

@@ -38,6 +38,11 @@ struct archive_spool {
         char *manifest_json, *index_json, *oci_layout; /* NULL when absent */
         size_t manifest_json_len, index_json_len, oci_layout_len;
         char *rbuf; /* read buffer */
+        /* unpacking while spooling (archive_prefetch.c) */
+        struct berth_image_store *store; /* NULL: no prefetch */
+        struct archive_prefetch *pre;
+        size_t n_pre;
+        struct archive_extractor *ex;
 };
 void archive_spool_clear(struct archive_spool *sp);
 /* The stored file `name` is (symlinks followed, bounded); NULL when absent. */
@@ -54,10 +59,25 @@ void archive_image_clear(struct archive_image *im);
 struct archive_plan {
         struct archive_image *images;
         size_t n;
+        const struct archive_spool *spool; /* load: layers unpacked while spooling */
 };
 void archive_plan_clear(struct archive_plan *p);
 /* A new zeroed image at the end of p (borrowed pointer). */
 int archive_plan_add(struct archive_plan *p, struct archive_image **out, struct berth_error *err);
+
+/* Unpacking while spooling (archive_prefetch.c).  begin: a file of `size` bytes starts
+ * (1 = an unpack thread is fed, 0 = too small, < 0 no thread: load goes on without);
+ * feed: its bytes; end: it was stored as digest (failed: it was not); finish: wait for the
+ * last thread; take: if blob was unpacked, move its directory to <root>/layers/<dir> and
+ * give its diff_id and size (1), else 0; clear: remove what was not taken. */
+#define BERTH_PREFETCH_MIN (64 << 10)
+int archive_prefetch_begin(struct archive_spool *sp, struct berth_image_store *s, int64_t size);
+void archive_prefetch_feed(struct archive_spool *sp, const void *data, size_t len);
+void archive_prefetch_end(struct archive_spool *sp, const char *digest, bool failed);
+void archive_prefetch_finish(struct archive_spool *sp);
+int archive_prefetch_take(const struct archive_spool *sp, const char *blob, const char *dir,
+                          char *diff_id_out, int64_t *size_out);
+void archive_prefetch_clear(struct archive_spool *sp);
 
 /* Build the plan from a spooled docker-archive (manifest.json) or OCI layout (index.json). */
 int archive_docker_plan(struct berth_image_store *s, const struct archive_spool *sp,
