@@ -42,7 +42,7 @@ struct archive_spool {
         struct berth_image_store *store; /* NULL: no prefetch */
         struct archive_prefetch *pre;
         size_t n_pre;
-        struct archive_extractor *ex;
+        struct archive_extractors *ex;
 };
 void archive_spool_clear(struct archive_spool *sp);
 /* The stored file `name` is (symlinks followed, bounded); NULL when absent. */

@@ -10,7 +10,7 @@
  * unpacked again (archive_prefetch_take).  Directories not taken are removed when the
  * spool is cleared; a killed process leaves them to berth_image_gc().
  *
- * One unpack thread at a time: the next large file waits for the previous unpack.
+ * At most PREFETCH_THREADS unpack threads: a new large file waits for the oldest.
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -27,6 +27,10 @@
 #include "image/layer.h"
 #include "basic/banned.h"
 
+#ifndef PREFETCH_THREADS
+#define PREFETCH_THREADS 2
+#endif
+
 struct archive_prefetch {
         char tmpdir[64];
         char digest[BERTH_DIGEST_MAX];  /* blob digest (from the stored file) */
@@ -36,14 +40,20 @@ struct archive_prefetch {
 };
 
 struct archive_extractor {
-        struct berth_image_store *s;
         pthread_t thread;
         int sock[2]; /* [0] read by the thread, [1] written by the spooler */
         int dirfd;
         bool running, dead;
         struct berth_layer_result res;
         int r;
-        struct archive_prefetch *pf; /* being filled */
+        size_t pf;    /* index in sp->pre being filled */
+        uint64_t seq; /* start order: the oldest is joined first */
+};
+
+struct archive_extractors {
+        struct archive_extractor x[PREFETCH_THREADS];
+        struct archive_extractor *cur; /* being fed */
+        uint64_t seq;
 };
 
 static void *extract_main(void *arg)
@@ -72,11 +82,10 @@ static int prefetch_push(struct archive_spool *sp, struct archive_prefetch **out
         return 0;
 }
 
-/* Wait for the running unpack and keep its result. */
-static void extractor_join(struct archive_spool *sp)
+/* Wait for one unpack thread and keep its result. */
+static void extractor_join(struct archive_spool *sp, struct archive_extractor *x)
 {
-        struct archive_extractor *x = sp->ex;
-        if (!x || !x->running)
+        if (!x->running)
                 return;
         if (x->sock[1] >= 0)
                 close(x->sock[1]);
@@ -85,22 +94,37 @@ static void extractor_join(struct archive_spool *sp)
         x->running = false;
         close(x->sock[0]);
         close(x->dirfd);
-        struct archive_prefetch *pf = &sp->pre[sp->n_pre - 1];
-        pf->ok = x->r >= 0 && !x->dead && !strcmp(x->res.digest, pf->digest);
+        struct archive_prefetch *pf = &sp->pre[x->pf];
+        pf->ok = x->r >= 0 && !x->dead && pf->digest[0] && !strcmp(x->res.digest, pf->digest);
         if (pf->ok) {
                 memcpy(pf->diff_id, x->res.diff_id, sizeof(pf->diff_id));
                 pf->size = x->res.uncompressed_size;
         }
 }
 
+/* A free slot, after joining the oldest thread when all are busy. */
+static struct archive_extractor *extractor_slot(struct archive_spool *sp)
+{
+        struct archive_extractor *oldest = NULL;
+        for (size_t i = 0; i < PREFETCH_THREADS; i++) {
+                struct archive_extractor *x = &sp->ex->x[i];
+                if (!x->running)
+                        return x;
+                if (!oldest || x->seq < oldest->seq)
+                        oldest = x;
+        }
+        extractor_join(sp, oldest);
+        return oldest;
+}
+
 int archive_prefetch_begin(struct archive_spool *sp, struct berth_image_store *s, int64_t size)
 {
         if (!s || size < BERTH_PREFETCH_MIN)
                 return 0;
-        extractor_join(sp);
         if (!sp->ex && !(sp->ex = calloc(1, sizeof(*sp->ex))))
                 return -ENOMEM;
-        struct archive_extractor *x = sp->ex;
+        sp->ex->cur = NULL;
+        struct archive_extractor *x = extractor_slot(sp);
         struct archive_prefetch *pf;
         if (prefetch_push(sp, &pf) < 0)
                 return -ENOMEM;
@@ -115,7 +139,8 @@ int archive_prefetch_begin(struct archive_spool *sp, struct berth_image_store *s
                 return -errno;
         }
         memset(x, 0, sizeof(*x));
-        x->s = s;
+        x->pf = sp->n_pre - 1;
+        x->seq = ++sp->ex->seq;
         x->dirfd = openat(lfd, pf->tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (x->dirfd < 0)
                 return -errno;
@@ -132,12 +157,13 @@ int archive_prefetch_begin(struct archive_spool *sp, struct berth_image_store *s
                 return -e;
         }
         x->running = true;
+        sp->ex->cur = x;
         return 1;
 }
 
 void archive_prefetch_feed(struct archive_spool *sp, const void *data, size_t len)
 {
-        struct archive_extractor *x = sp->ex;
+        struct archive_extractor *x = sp->ex ? sp->ex->cur : NULL;
         if (!x || !x->running || x->dead)
                 return;
         for (size_t done = 0; done < len;) {
@@ -154,21 +180,23 @@ void archive_prefetch_feed(struct archive_spool *sp, const void *data, size_t le
 
 void archive_prefetch_end(struct archive_spool *sp, const char *digest, bool failed)
 {
-        struct archive_extractor *x = sp->ex;
+        struct archive_extractor *x = sp->ex ? sp->ex->cur : NULL;
         if (!x || !x->running)
                 return;
-        struct archive_prefetch *pf = &sp->pre[sp->n_pre - 1];
+        struct archive_prefetch *pf = &sp->pre[x->pf];
         if (failed)
                 x->dead = true;
         else
                 snprintf(pf->digest, sizeof(pf->digest), "%s", digest);
-        close(x->sock[1]); /* EOF for the thread; joined by the next begin or finish */
+        close(x->sock[1]); /* EOF for the thread; joined later */
         x->sock[1] = -1;
+        sp->ex->cur = NULL;
 }
 
 void archive_prefetch_finish(struct archive_spool *sp)
 {
-        extractor_join(sp);
+        for (size_t i = 0; sp->ex && i < PREFETCH_THREADS; i++)
+                extractor_join(sp, &sp->ex->x[i]);
 }
 
 int archive_prefetch_take(const struct archive_spool *sp, const char *blob, const char *dir,
@@ -196,7 +224,7 @@ int archive_prefetch_take(const struct archive_spool *sp, const char *blob, cons
 
 void archive_prefetch_clear(struct archive_spool *sp)
 {
-        extractor_join(sp);
+        archive_prefetch_finish(sp);
         for (size_t i = 0; i < sp->n_pre; i++)
                 if (!sp->pre[i].taken && sp->store && sp->pre[i].tmpdir[0])
                         berth_rm_rf_at(berth_image_store_layers_fd(sp->store), sp->pre[i].tmpdir);
