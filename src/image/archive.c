@@ -44,6 +44,7 @@ void archive_spool_clear(struct archive_spool *sp)
                 free(sp->files[i].link);
         }
         free(sp->files);
+        free(sp->hash);
         free(sp->manifest_json);
         free(sp->index_json);
         free(sp->oci_layout);
@@ -51,12 +52,50 @@ void archive_spool_clear(struct archive_spool *sp)
         memset(sp, 0, sizeof(*sp));
 }
 
+static uint64_t name_hash(const char *s)
+{
+        uint64_t h = 1469598103934665603ull; /* FNV-1a */
+        for (; *s; s++)
+                h = (h ^ (uint8_t)*s) * 1099511628211ull;
+        return h;
+}
+
+/* The name index: open addressing over file indexes + 1 (0 = empty), half full at most. */
 static struct archive_file *spool_lookup(const struct archive_spool *sp, const char *name)
 {
+        if (!sp->hash_cap)
+                return NULL;
+        for (size_t i = name_hash(name) & (sp->hash_cap - 1);; i = (i + 1) & (sp->hash_cap - 1)) {
+                size_t v = sp->hash[i];
+                if (!v)
+                        return NULL;
+                if (!strcmp(sp->files[v - 1].name, name))
+                        return &sp->files[v - 1];
+        }
+}
+
+static void hash_insert(struct archive_spool *sp, size_t idx)
+{
+        size_t i = name_hash(sp->files[idx].name) & (sp->hash_cap - 1);
+        while (sp->hash[i])
+                i = (i + 1) & (sp->hash_cap - 1);
+        sp->hash[i] = idx + 1;
+}
+
+static int hash_grow(struct archive_spool *sp)
+{
+        if (2 * (sp->n_files + 1) <= sp->hash_cap)
+                return 0;
+        size_t cap = sp->hash_cap ? sp->hash_cap * 2 : 64;
+        size_t *h = calloc(cap, sizeof(*h));
+        if (!h)
+                return -ENOMEM;
+        free(sp->hash);
+        sp->hash = h;
+        sp->hash_cap = cap;
         for (size_t i = 0; i < sp->n_files; i++)
-                if (!strcmp(sp->files[i].name, name))
-                        return &sp->files[i];
-        return NULL;
+                hash_insert(sp, i);
+        return 0;
 }
 
 const struct archive_file *archive_spool_find(const struct archive_spool *sp, const char *name)
@@ -282,11 +321,13 @@ static int spool_push(struct archive_spool *sp, const char *name, struct archive
                 sp->files = v;
                 sp->cap_files = cap;
         }
+        if (hash_grow(sp) < 0)
+                return oom(err);
         struct archive_file *f = &sp->files[sp->n_files];
         memset(f, 0, sizeof(*f));
         if (!(f->name = strdup(name)))
                 return oom(err);
-        sp->n_files++;
+        hash_insert(sp, sp->n_files++);
         *out = f;
         return 0;
 }

@@ -18,7 +18,7 @@
 #include "image/manifest.h"
 
 #define BERTH_ARCHIVE_JSON_MAX    (4u << 20) /* each JSON document */
-#define BERTH_ARCHIVE_MAX_ENTRIES 100000u    /* outer tar entries */
+#define BERTH_ARCHIVE_MAX_ENTRIES 65536u     /* outer tar entries */
 #define BERTH_ARCHIVE_MAX_IMAGES  1024u      /* images in one archive */
 #define BERTH_ARCHIVE_NAME_MAX    1024u      /* an entry name */
 
@@ -35,6 +35,7 @@ struct archive_file {
 struct archive_spool {
         struct archive_file *files;
         size_t n_files, cap_files;
+        size_t *hash, hash_cap;                        /* name index (archive.c) */
         char *manifest_json, *index_json, *oci_layout; /* NULL when absent */
         size_t manifest_json_len, index_json_len, oci_layout_len;
         char *rbuf; /* read buffer */

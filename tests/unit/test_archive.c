@@ -698,6 +698,18 @@ static void test_save_local_layer(void **state)
         berth_strv_free(blobs);
 }
 
+static void test_refuse_entry_count(void **state)
+{
+        struct tarb t;
+        tarb_init(&t, ARCHIVE_FILTER_NONE);
+        char name[32];
+        for (unsigned i = 0; i <= BERTH_ARCHIVE_MAX_ENTRIES; i++) {
+                snprintf(name, sizeof(name), "d%u", i);
+                tarb_dir(&t, name, 0755);
+        }
+        refuse(*state, tarb_finish(&t), "entries");
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -718,6 +730,7 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_refuse_duplicate_keys, setup, teardown),
             cmocka_unit_test_setup_teardown(test_refuse_oci_layout_version, setup, teardown),
             cmocka_unit_test_setup_teardown(test_refuse_not_an_archive, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_refuse_entry_count, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
