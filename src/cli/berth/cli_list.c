@@ -5,6 +5,7 @@
 
 #include "basic/cleanup.h"
 #include "cli/berth/cli_list.h"
+#include "cli/table.h"
 #include "cli/template.h"
 #include "image/manifest.h"
 #include "basic/banned.h"
@@ -98,4 +99,77 @@ int berth_cli_render_each(struct berth_cli *cli, const char *format, json_t *ite
                 r = berth_cli_write(cli, &out, err);
         berth_buf_free(&out);
         return r;
+}
+
+static int oom(struct berth_error *err)
+{
+        return berth_error_set(err, ENOMEM, "out of memory");
+}
+
+int berth_cli_renderer_begin(struct berth_cli_renderer *rr, const char *format, json_t *headers,
+                             struct berth_error *err)
+{
+        memset(rr, 0, sizeof(*rr));
+        int r = berth_template_parse_format(format, &rr->t, err);
+        if (r < 0)
+                return berth_error_prefix(err, r, "--format");
+        rr->table = berth_template_is_table(rr->t);
+        if (rr->table) {
+                r = berth_template_header(rr->t, headers, &rr->text, err);
+                if (r >= 0 && berth_buf_append(&rr->text, "\n", 1) < 0)
+                        r = oom(err);
+        }
+        return r;
+}
+
+int berth_cli_renderer_begin_cells(struct berth_cli_renderer *rr, const char *const *header,
+                                   size_t n, bool table, struct berth_error *err)
+{
+        memset(rr, 0, sizeof(*rr));
+        rr->table = table;
+        return header ? berth_cli_renderer_cells(rr, header, n, err) : 0;
+}
+
+int berth_cli_renderer_row(struct berth_cli_renderer *rr, json_t *row, struct berth_error *err)
+{
+        int r = berth_template_execute(rr->t, row, &rr->text, err);
+        if (r >= 0 && berth_buf_append(&rr->text, "\n", 1) < 0)
+                r = oom(err);
+        if (r >= 0 && rr->text.len > BERTH_TEMPLATE_MAX_OUTPUT * 4u)
+                r = berth_error_set(err, E2BIG, "output exceeds %u bytes",
+                                    BERTH_TEMPLATE_MAX_OUTPUT * 4u);
+        return r;
+}
+
+int berth_cli_renderer_cells(struct berth_cli_renderer *rr, const char *const *cells, size_t n,
+                             struct berth_error *err)
+{
+        for (size_t i = 0; i < n; i++) {
+                const char *c = cells[i] ? cells[i] : "";
+                if (berth_buf_append(&rr->text, c, strlen(c)) < 0 ||
+                    berth_buf_append(&rr->text, i + 1 < n ? "\t" : "\n", 1) < 0)
+                        return oom(err);
+        }
+        return 0;
+}
+
+int berth_cli_renderer_end(struct berth_cli *cli, struct berth_cli_renderer *rr,
+                           struct berth_error *err)
+{
+        if (!rr->table)
+                return berth_cli_write(cli, &rr->text, err);
+        struct berth_buf out = {0};
+        int r = berth_table_format(rr->text.data ? rr->text.data : "", rr->text.len,
+                                   BERTH_TABLE_MINWIDTH, BERTH_TABLE_PADDING, &out, err);
+        if (r >= 0)
+                r = berth_cli_write(cli, &out, err);
+        berth_buf_free(&out);
+        return r;
+}
+
+void berth_cli_renderer_free(struct berth_cli_renderer *rr)
+{
+        berth_template_free(rr->t);
+        rr->t = NULL;
+        berth_buf_free(&rr->text);
 }

@@ -28,3 +28,27 @@ int berth_cli_render(struct berth_cli *cli, const char *format, json_t *rows, js
  * each. */
 int berth_cli_render_each(struct berth_cli *cli, const char *format, json_t *items,
                           struct berth_error *err);
+
+/* Streaming output of a list: rows are rendered as they come, so a long list never holds
+ * more than its text.  Either through a template (begin + row per JSON row) or, for a
+ * command's default table, directly from cells (begin_cells + cells), which skips JSON and
+ * the template engine.  end() aligns a table and writes everything to cli->out. */
+struct berth_cli_renderer {
+        struct berth_template *t; /* NULL on the direct path */
+        bool table;
+        struct berth_buf text;
+};
+int berth_cli_renderer_begin(struct berth_cli_renderer *rr, const char *format, json_t *headers,
+                             struct berth_error *err);
+/* Direct path: `header` cells (NULL: no header line, e.g. -q), table alignment when
+ * `table`. */
+int berth_cli_renderer_begin_cells(struct berth_cli_renderer *rr, const char *const *header,
+                                   size_t n, bool table, struct berth_error *err);
+/* row is borrowed. */
+int berth_cli_renderer_row(struct berth_cli_renderer *rr, json_t *row, struct berth_error *err);
+/* Cells must hold no tab or newline. */
+int berth_cli_renderer_cells(struct berth_cli_renderer *rr, const char *const *cells, size_t n,
+                             struct berth_error *err);
+int berth_cli_renderer_end(struct berth_cli *cli, struct berth_cli_renderer *rr,
+                           struct berth_error *err);
+void berth_cli_renderer_free(struct berth_cli_renderer *rr);

@@ -15,10 +15,6 @@
 #include "image/manifest.h"
 #include "basic/banned.h"
 
-#define IMAGES_TABLE "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
-#define IMAGES_DIGESTS                                                                             \
-        "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
-
 struct images_filter {
         enum berth_image_filter which;
         char **refs;   /* reference patterns (OR) */
@@ -124,11 +120,52 @@ static json_t *image_row(const struct berth_image_summary *e, const char *fam, b
                          e->tag ? e->tag : "<none>", "UniqueSize", "N/A", "VirtualSize", size);
 }
 
-static int build_rows(struct berth_image_store *s, const struct berth_image_summary *v, size_t n,
-                      const struct images_filter *f, bool no_trunc, json_t *rows,
+enum images_output {
+        OUT_TEMPLATE, /* a user's --format */
+        OUT_TABLE,    /* the default table, written from cells */
+        OUT_DIGESTS,  /* the default table with DIGEST */
+        OUT_QUIET,    /* ids only */
+};
+
+struct images_ctx {
+        struct berth_image_store *s;
+        const struct images_filter *f;
+        enum images_output mode;
+        bool no_trunc;
+        int64_t now;
+        struct berth_cli_renderer rr;
+};
+
+/* One row to the renderer: cells for the default outputs, a JSON row for a template. */
+static int emit(struct images_ctx *c, const struct berth_image_summary *e, const char *fam,
+                struct berth_error *err)
+{
+        char id[80], since[64], size[32];
+        const char *sid = berth_cli_short_id(e->id, c->no_trunc, id, sizeof(id));
+        if (c->mode == OUT_QUIET)
+                return berth_cli_renderer_cells(&c->rr, &sid, 1, err);
+        if (c->mode == OUT_TEMPLATE) {
+                json_t *row = image_row(e, fam, c->no_trunc, c->now);
+                int r = row ? berth_cli_renderer_row(&c->rr, row, err)
+                            : berth_error_set(err, ENOMEM, "out of memory");
+                json_decref(row);
+                return r;
+        }
+        berth_cli_created_since(e->created, c->now, since, sizeof(since));
+        berth_cli_human_size(e->size, size, sizeof(size));
+        const char *repo = fam ? fam : "<none>", *tag = e->tag ? e->tag : "<none>";
+        const char *dg = e->digest ? e->digest : "<none>";
+        if (c->mode == OUT_DIGESTS)
+                return berth_cli_renderer_cells(
+                    &c->rr, (const char *const[]){repo, tag, dg, sid, since, size}, 6, err);
+        return berth_cli_renderer_cells(&c->rr, (const char *const[]){repo, tag, sid, since, size},
+                                        5, err);
+}
+
+static int build_rows(struct images_ctx *c, const struct berth_image_summary *v, size_t n,
                       struct berth_error *err)
 {
-        int64_t now = (int64_t)time(NULL);
+        const struct images_filter *f = c->f;
         const char *last_id = NULL;
         bool last_match = true;
         for (size_t i = 0; i < n; i++) {
@@ -143,7 +180,7 @@ static int build_rows(struct berth_image_store *s, const struct berth_image_summ
                         continue;
                 if (f->labels) {
                         if (!last_id || strcmp(last_id, e->id) != 0) {
-                                int r = labels_match(s, e->id, f->labels, &last_match, err);
+                                int r = labels_match(c->s, e->id, f->labels, &last_match, err);
                                 if (r < 0)
                                         return r;
                                 last_id = e->id;
@@ -151,9 +188,9 @@ static int build_rows(struct berth_image_store *s, const struct berth_image_summ
                         if (!last_match)
                                 continue;
                 }
-                json_t *row = image_row(e, fam, no_trunc, now);
-                if (!row || json_array_append_new(rows, row) < 0)
-                        return berth_error_set(err, ENOMEM, "out of memory");
+                int r = emit(c, e, fam, err);
+                if (r < 0)
+                        return r;
         }
         return 0;
 }
@@ -167,37 +204,55 @@ static json_t *images_headers(void)
                          "UNIQUE SIZE", "VirtualSize", "VIRTUAL SIZE");
 }
 
+static int begin_output(struct images_ctx *c, const char *format, struct berth_error *err)
+{
+        static const char *const table[] = {"REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"};
+        static const char *const digests[] = {"REPOSITORY", "TAG",     "DIGEST",
+                                              "IMAGE ID",   "CREATED", "SIZE"};
+        switch (c->mode) {
+        case OUT_QUIET:
+                return berth_cli_renderer_begin_cells(&c->rr, NULL, 0, false, err);
+        case OUT_TABLE:
+                return berth_cli_renderer_begin_cells(&c->rr, table, ARRAY_SIZE(table), true, err);
+        case OUT_DIGESTS:
+                return berth_cli_renderer_begin_cells(&c->rr, digests, ARRAY_SIZE(digests), true,
+                                                      err);
+        case OUT_TEMPLATE:
+                break;
+        }
+        _cleanup_json_ json_t *headers = images_headers();
+        return berth_cli_renderer_begin(&c->rr, format, headers, err);
+}
+
 static int run(struct berth_cli *cli, const struct berth_cli_args *a, struct berth_error *err)
 {
-        struct berth_image_store *s;
         struct images_filter f = {.which = BERTH_IMAGES_ALL};
+        struct images_ctx c = {
+            .f = &f, .no_trunc = berth_cli_bool(a, "no-trunc"), .now = (int64_t)time(NULL)};
         struct berth_image_summary *v = NULL;
         size_t n = 0;
-        _cleanup_json_ json_t *rows = json_array();
         const char *format = berth_cli_string(a, "format");
         bool quiet = berth_cli_bool(a, "quiet");
-        if (!rows)
-                return berth_error_set(err, ENOMEM, "out of memory");
         if (!format || !*format || berth_cli_format_is_bare_table(format) ||
             (quiet && berth_startswith(format, "table")))
-                format = quiet                          ? "{{.ID}}"
-                         : berth_cli_bool(a, "digests") ? IMAGES_DIGESTS
-                                                        : IMAGES_TABLE;
-        int r = berth_cli_image_store(cli, &s, err);
+                c.mode = quiet ? OUT_QUIET : berth_cli_bool(a, "digests") ? OUT_DIGESTS : OUT_TABLE;
+        int r = berth_cli_image_store(cli, &c.s, err);
         if (r >= 0)
-                r = parse_filters(s, berth_cli_strv(a, "filter"), &f, err);
+                r = parse_filters(c.s, berth_cli_strv(a, "filter"), &f, err);
         if (r >= 0 && a->argc == 1 && berth_strv_push(&f.refs, a->argv[0]) < 0)
                 r = berth_error_set(err, ENOMEM, "out of memory");
         if (r >= 0)
-                r = berth_image_list(s, f.which, &v, &n, err);
+                r = begin_output(&c, format, err);
         if (r >= 0)
-                r = build_rows(s, v, n, &f, berth_cli_bool(a, "no-trunc"), rows, err);
+                r = berth_image_list(c.s, f.which, &v, &n, err);
+        if (r >= 0)
+                r = build_rows(&c, v, n, err);
         berth_image_list_free(v, n);
         images_filter_clear(&f);
-        if (r < 0)
-                return r;
-        _cleanup_json_ json_t *headers = images_headers();
-        return berth_cli_render(cli, format, rows, headers, err);
+        if (r >= 0)
+                r = berth_cli_renderer_end(cli, &c.rr, err);
+        berth_cli_renderer_free(&c.rr);
+        return r;
 }
 
 static const struct berth_cli_opt opts[] = {
