@@ -18,7 +18,7 @@ for t in hyperfine podman python3; do
 done
 if [ -x "$BUILD/berth" ] && "$BUILD/berth" load --help >/dev/null 2>&1; then
         LOAD="$PWD/$BUILD/berth --root $W/berth --runroot $W/berth-run load -i"
-        BOOT="$PWD/$BUILD/berth --root $W/seed image bootstrap busybox"
+        BOOT="$PWD/$BUILD/berth --root $W/seed --runroot $W/seed-run image bootstrap busybox"
 else
         TOOL=$PWD/$BUILD/tests/helpers/berth-image-tool
         [ -x "$TOOL" ] || { echo "bench/load.sh: build $TOOL first" >&2; exit 1; }
@@ -70,10 +70,10 @@ with tarfile.open(out, "w", format=tarfile.PAX_FORMAT) as t:
                                       "Layers": names}]).encode())
 EOF
 SIZE=$(du -m "$ARCHIVE" | cut -f1)
-echo "archive: $ARCHIVE, ${SIZE} MB, 4 layers"
+echo "archive: $ARCHIVE, ${SIZE} MB, 4 layers; berth: ${LOAD%% *}"
 
 PODMAN="podman --root $W/podman --runroot $W/podman-run"
-WIPE="rm -rf $W/berth $W/podman $W/podman-run"
+WIPE="rm -rf $W/berth $W/berth-run $W/podman $W/podman-run"
 hyperfine --runs "$RUNS" --warmup 1 --export-markdown "$W/result.md" \
         --prepare "$WIPE; sync" --cleanup "$WIPE" \
         -n "berth load" "$LOAD $ARCHIVE" \
