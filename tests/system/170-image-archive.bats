@@ -123,3 +123,63 @@ teardown() { image_teardown; }
         assert_contains "$output" "Images space usage:"
         assert_contains "$output" "busybox"
 }
+
+# A docker-archive of base:1 (layer L1) and top:1 (layers L1, L2).
+make_shared_archive() {
+        local d=$T/shared n
+        mkdir -p "$d/a"
+        for n in 1 2; do
+                mkdir -p "$d/fs$n"
+                head -c 5000 /dev/urandom >"$d/fs$n/f$n"
+                tar -C "$d/fs$n" --numeric-owner -cf "$d/l$n.tar" .
+        done
+        local d1 d2
+        d1=$(sha256sum "$d/l1.tar" | cut -d' ' -f1)
+        d2=$(sha256sum "$d/l2.tar" | cut -d' ' -f1)
+        mv "$d/l1.tar" "$d/a/$d1.tar"
+        mv "$d/l2.tar" "$d/a/$d2.tar"
+        jq -cn --arg a "sha256:$d1" '{architecture: "amd64", os: "linux", config: {},
+                rootfs: {type: "layers", diff_ids: [$a]}}' >"$d/a/c1.json"
+        jq -cn --arg a "sha256:$d1" --arg b "sha256:$d2" '{architecture: "amd64", os: "linux",
+                config: {}, rootfs: {type: "layers", diff_ids: [$a, $b]}}' >"$d/a/c2.json"
+        jq -n --arg l1 "$d1.tar" --arg l2 "$d2.tar" '[{Config: "c1.json", RepoTags: ["base:1"],
+                Layers: [$l1]}, {Config: "c2.json", RepoTags: ["top:1"], Layers: [$l1, $l2]}]' \
+                >"$d/a/manifest.json"
+        tar -C "$d/a" -cf "$1" .
+}
+
+@test "system df -v: shared and unique sizes of images with a common layer" {
+        make_shared_archive "$T/shared.tar"
+        run b load -i "$T/shared.tar"
+        [ "$status" -eq 0 ]
+        assert_contains "$output" "Loaded image: base:1"
+        assert_contains "$output" "Loaded image: top:1"
+        run b system df -v
+        [ "$status" -eq 0 ]
+        local top base
+        top=$(printf '%s\n' "$output" | grep '^top ')
+        base=$(printf '%s\n' "$output" | grep '^base ')
+        # columns: REPO TAG ID CREATED(3 words) SIZE SHARED UNIQUE CONTAINERS
+        read -r -a t <<<"$top"
+        read -r -a bb <<<"$base"
+        assert_eq "${bb[7]}" "${bb[6]}" "base: shared = size"
+        assert_eq "${bb[8]}" "0B" "base: unique"
+        assert_eq "${t[7]}" "${bb[6]}" "top: shared = base's size"
+        [ "${t[8]}" != "0B" ]
+}
+
+@test "load: a progress bar on a terminal, plain lines otherwise" {
+        command -v script >/dev/null || skip "no script(1)"
+        make_tiny_archive "$T/a.tar" "a:1" "aaa"
+        run script -qec "'$BERTH' --root '$IR' load -i '$T/a.tar'" /dev/null
+        [ "$status" -eq 0 ]
+        assert_contains "$output" $'\r\033[KLoading layer sha256:'
+        assert_contains "$output" "==] 10.2kB/10.2kB"
+        assert_contains "$output" "Loaded image: a:1"
+        b rmi a:1 >/dev/null
+        run b load -i "$T/a.tar"
+        [ "$status" -eq 0 ]
+        [[ "$output" != *$'\r'* ]]
+        [[ "$output" != *"=>"* ]]
+        assert_contains "$output" "Loading layer"
+}

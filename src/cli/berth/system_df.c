@@ -43,6 +43,24 @@ static json_t *df_row(const char *type, int64_t total, int64_t active, int64_t s
                          "TotalCount", tot, "Type", type);
 }
 
+/* Bytes of an image's layers that other images hold too (layer refcount > 1). */
+static int shared_size(struct berth_image_store *s, const char *id, int64_t *out,
+                       struct berth_error *err)
+{
+        struct berth_image_info *info = NULL;
+        int r = berth_image_get(s, id, &info, err);
+        *out = 0;
+        for (size_t i = 0; r >= 0 && i < info->n_layers; i++) {
+                struct berth_layer_info l = {0};
+                r = berth_image_layer_get(s, info->chain_ids[i], &l, err);
+                if (r >= 0 && l.refcount > 1)
+                        *out += l.size;
+                berth_layer_info_clear(&l);
+        }
+        berth_image_info_free(info);
+        return r < 0 ? r : 0;
+}
+
 static int verbose(struct berth_cli *cli, struct berth_image_store *s, struct berth_error *err)
 {
         struct berth_image_summary *v = NULL;
@@ -52,8 +70,13 @@ static int verbose(struct berth_cli *cli, struct berth_image_store *s, struct be
                 return r;
         _cleanup_json_ json_t *rows = json_array();
         int64_t now = (int64_t)time(NULL);
-        for (size_t i = 0; rows && i < n; i++) {
-                char id[32], since[64], size[32];
+        int64_t shared = 0;
+        for (size_t i = 0; rows && r >= 0 && i < n; i++) {
+                char id[32], since[64], size[32], sh[32], uniq[32];
+                if (i == 0 || strcmp(v[i].id, v[i - 1].id) != 0)
+                        r = shared_size(s, v[i].id, &shared, err);
+                human4(shared, sh, sizeof(sh));
+                human4(v[i].size - shared, uniq, sizeof(uniq));
                 _cleanup_free_ char *fam = v[i].repo ? berth_cli_familiar_name(v[i].repo) : NULL;
                 berth_cli_created_since(v[i].created, now, since, sizeof(since));
                 human4(v[i].size, size, sizeof(size));
@@ -61,10 +84,12 @@ static int verbose(struct berth_cli *cli, struct berth_image_store *s, struct be
                     rows, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "Repository",
                                     fam ? fam : "<none>", "Tag", v[i].tag ? v[i].tag : "<none>",
                                     "ID", berth_cli_short_id(v[i].id, false, id, sizeof(id)),
-                                    "CreatedSince", since, "Size", size, "SharedSize", "N/A",
-                                    "UniqueSize", "N/A", "Containers", "0"));
+                                    "CreatedSince", since, "Size", size, "SharedSize", sh,
+                                    "UniqueSize", uniq, "Containers", "0"));
         }
         berth_image_list_free(v, n);
+        if (r < 0)
+                return r;
         if (!rows)
                 return berth_error_set(err, ENOMEM, "out of memory");
         _cleanup_json_ json_t *h = json_pack(
