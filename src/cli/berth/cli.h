@@ -2,7 +2,7 @@
 /*
  * The `berth` command line: a declarative verb table and Docker's (pflag's) option parsing.
  *
- * Adding a verb is one new file plus one line in cli_verbs.c:
+ * Adding a verb is one new file plus one line in the table (verbs.h):
  *
  *     static const struct berth_cli_opt opts[] = {
  *             {"all", 'a', BERTH_OPT_BOOL, NULL, "Show all images"},
@@ -73,7 +73,7 @@ struct berth_cli_group {
         const char *summary;
 };
 
-/* The tables (cli_verbs.c). */
+/* The tables (cli_verbs.c; the verbs are listed in verbs.h). */
 extern const struct berth_cli_verb *const berth_cli_verbs[];
 extern const struct berth_cli_group berth_cli_groups[];
 
