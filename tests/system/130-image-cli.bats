@@ -79,6 +79,18 @@ teardown() { image_teardown; }
         assert_contains "$output" "  prune       Remove unused images"
 }
 
+@test "cli: help COMMAND is COMMAND --help" {
+        run b help images
+        [ "$status" -eq 0 ]
+        assert_eq "$output" "$(b images --help)"
+        run b help image rm
+        assert_eq "${lines[0]}" "Usage:  berth image rm [OPTIONS] IMAGE [IMAGE...]"
+        run b help
+        assert_eq "${lines[0]}" "Usage:  berth [OPTIONS] COMMAND"
+        run b help nope
+        [ "$status" -eq 1 ]
+}
+
 @test "cli: version, -v and --version" {
         run b -v
         [ "$status" -eq 0 ]

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* berth version, berth completion. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
 
@@ -53,4 +54,31 @@ const struct berth_cli_verb berth_verb_completion = {
     .min_args = 1,
     .max_args = 1,
     .run = run_completion,
+};
+
+/* `berth help [COMMAND...]`: the same as `berth [COMMAND...] --help`. */
+static int run_help(struct berth_cli *cli, const struct berth_cli_args *a, struct berth_error *err)
+{
+        if (a->argc == 0) {
+                berth_cli_print_main_help(cli->out);
+                return 0;
+        }
+        char **argv = calloc((size_t)a->argc + 2, sizeof(char *));
+        if (!argv)
+                return berth_error_set(err, ENOMEM, "out of memory");
+        for (int i = 0; i < a->argc; i++)
+                argv[i] = a->argv[i];
+        argv[a->argc] = (char *)"--help";
+        int status = berth_cli_dispatch(cli, a->argc + 1, argv);
+        free(argv);
+        return status;
+}
+
+const struct berth_cli_verb berth_verb_help = {
+    .names = (const char *const[]){"help", NULL},
+    .usage = "[COMMAND]",
+    .summary = "Help about any command",
+    .min_args = 0,
+    .max_args = 2,
+    .run = run_help,
 };

@@ -22,7 +22,8 @@
         X(image_bootstrap) /* image_archive_verbs.c */                                             \
         X(system_df)       /* system_df.c */                                                       \
         X(version)         /* cli_misc.c */                                                        \
-        X(completion)      /* cli_misc.c */
+        X(completion)      /* cli_misc.c */                                                        \
+        X(help)            /* cli_misc.c */
 
 #define BERTH_CLI_DECLARE_VERB(name) extern const struct berth_cli_verb berth_verb_##name;
 BERTH_CLI_VERBS(BERTH_CLI_DECLARE_VERB)
