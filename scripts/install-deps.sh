@@ -11,10 +11,12 @@ BUILD="build-essential pkg-config meson ninja-build clang-format
 TEST="libcmocka-dev bats busybox-static jq iproute2 util-linux procps psmisc"
 # Peers we compare against and interoperate with.
 PEERS="crun runc podman containerd skopeo umoci hyperfine time"
+# berth image bootstrap debian:bookworm (optional).
+EXTRA="debootstrap"
 
 if [ "${BERTH_SKIP_APT_UPDATE:-0}" != 1 ]; then
   apt-get update -qq
 fi
 # shellcheck disable=SC2086
-apt-get install -y -qq --no-install-recommends $BUILD $TEST $PEERS >/dev/null
+apt-get install -y -qq --no-install-recommends $BUILD $TEST $PEERS $EXTRA >/dev/null
 echo "install-deps: done"

@@ -71,6 +71,10 @@ int berth_image_import(struct berth_image_store *s, int fd, const struct berth_i
 /* Make one of berth's built-in images with no registry: "busybox" (from Debian's
  * busybox-static: /bin/busybox and one link per applet, /etc/passwd and group, Cmd ["sh"])
  * tagged as `tag` (default "docker.io/library/busybox:latest").  The result is
- * reproducible: the same busybox binary gives the same image id. */
+ * reproducible: the same busybox binary gives the same image id.
+ * "debian:bookworm" (or "debian"): `debootstrap --variant=minbase bookworm` from
+ * deb.debian.org (needs the debootstrap package and that archive; takes ~40 s; not
+ * reproducible), Cmd ["bash"], default tag "docker.io/library/debian:bookworm".
+ * Unknown names are -ENOENT listing the known ones. */
 int berth_image_bootstrap(struct berth_image_store *s, const char *name, const char *tag,
                           char **id_out, struct berth_error *err);

@@ -5,9 +5,15 @@
  * /etc/passwd and /etc/group, /tmp 1777 and /root 0700.  The layer tar is written with
  * libarchive straight into the blob store: entries sorted, owned by 0:0, mtime 0, so the
  * same binary always gives the same layer, config and image id.
+ *
+ * "debian:bookworm" (or "debian"): `debootstrap --variant=minbase bookworm` from
+ * deb.debian.org into a temporary directory under <root>/layers (dev/ emptied), which
+ * becomes the layer once its tar is written to the blob store; Cmd ["bash"].  Needs the
+ * debootstrap package and the Debian archive; not reproducible (packages change).
  */
 #include <archive.h>
 #include <archive_entry.h>
+#include <dirent.h>
 #include <elf.h>
 #include <fcntl.h>
 #include <spawn.h>
@@ -30,6 +36,8 @@
 #define APPLETS_OUT_MAX  (1u << 20)
 #define BOOTSTRAP_CREATE "1970-01-01T00:00:00Z"
 #define BOOTSTRAP_PATH   "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define DEBOOTSTRAP_PATH "/usr/sbin/debootstrap"
+#define DEBIAN_MIRROR    "http://deb.debian.org/debian"
 
 static int oom(struct berth_error *err)
 {
@@ -291,12 +299,164 @@ static int bootstrap_busybox(struct berth_image_store *s, const char *tag, char 
         return r;
 }
 
+/* ------------------------------------------------------------------ debian */
+
+/* debootstrap --variant=minbase SUITE DIR MIRROR, output to /dev/null. */
+static int run_debootstrap(const char *suite, const char *target, struct berth_error *err)
+{
+        if (access(DEBOOTSTRAP_PATH, X_OK) < 0)
+                return berth_error_set(err, ENOENT,
+                                       DEBOOTSTRAP_PATH " not found: apt-get install "
+                                                        "debootstrap");
+        posix_spawn_file_actions_t fa;
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+        posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+        posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+        char *argv[] = {(char *)DEBOOTSTRAP_PATH, (char *)"--variant=minbase", (char *)suite,
+                        (char *)target,           (char *)DEBIAN_MIRROR,       NULL};
+        char *envp[] = {(char *)"PATH=/usr/sbin:/usr/bin:/sbin:/bin", (char *)"LC_ALL=C", NULL};
+        pid_t pid;
+        int e = posix_spawn(&pid, DEBOOTSTRAP_PATH, &fa, NULL, argv, envp);
+        posix_spawn_file_actions_destroy(&fa);
+        if (e)
+                return berth_error_setsys(err, e, "run " DEBOOTSTRAP_PATH);
+        int status = 0;
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+                ;
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+                return berth_error_set(
+                    err, EIO, DEBOOTSTRAP_PATH " %s failed (status %d; it needs " DEBIAN_MIRROR ")",
+                    suite, status);
+        return 0;
+}
+
+/* Device nodes debootstrap made in dev/ would be refused by every later unpack. */
+static int empty_dev(int lfd, const char *tmp, struct berth_error *err)
+{
+        _cleanup_free_ char *dev = berth_strdup_printf("%s/dev", tmp);
+        int fd = dev ? openat(lfd, dev, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
+        if (fd < 0)
+                return errno == ENOENT ? 0 : berth_error_errno(err, "open debootstrap dev/");
+        DIR *d = fdopendir(fd);
+        if (!d) {
+                close(fd);
+                return berth_error_errno(err, "read debootstrap dev/");
+        }
+        _cleanup_strv_free_ char **names = NULL;
+        struct dirent *de;
+        while ((de = readdir(d)))
+                if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+                        berth_strv_push(&names, de->d_name);
+        int r = 0;
+        for (size_t i = 0; names && names[i] && r >= 0; i++)
+                r = berth_rm_rf_at(dirfd(d), names[i]);
+        closedir(d);
+        return r < 0 ? berth_error_set(err, -r, "empty debootstrap dev/") : 0;
+}
+
+static int debian_config(const char *diff_id, const char *suite, char **out,
+                         struct berth_error *err)
+{
+        const struct berth_platform *p = berth_platform_host();
+        _cleanup_free_ char *now = archive_now_rfc3339();
+        _cleanup_free_ char *by = berth_strdup_printf("berth image bootstrap debian:%s", suite);
+        _cleanup_json_ json_t *c =
+            now && by ? json_pack("{s:s, s:s, s:s?, s:s, s:{s:[s], s:[s]}, s:{s:s, s:[s]}, "
+                                  "s:[{s:s, s:s}]}",
+                                  "architecture", p->architecture, "os", p->os, "variant",
+                                  p->variant, "created", now, "config", "Env", BOOTSTRAP_PATH,
+                                  "Cmd", "bash", "rootfs", "type", "layers", "diff_ids", diff_id,
+                                  "history", "created", now, "created_by", by)
+                      : NULL;
+        if (!c || !(*out = json_dumps(c, JSON_COMPACT)))
+                return oom(err);
+        return 0;
+}
+
+/* debootstrap into a temporary directory under <root>/layers, which becomes the layer
+ * itself once its tar (the blob) is written. */
+static int debian_layer(struct berth_image_store *s, const char *suite, char *digest,
+                        struct berth_error *err)
+{
+        int lfd = berth_image_store_layers_fd(s);
+        char tmp[64], proc[64], layers[4096];
+        if (archive_tmp_name("debootstrap", tmp) < 0)
+                return berth_error_set(err, EIO, "getrandom failed");
+        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", lfd);
+        ssize_t n = readlink(proc, layers, sizeof(layers) - 1);
+        if (n < 0)
+                return berth_error_errno(err, "find the layers directory");
+        layers[n] = '\0';
+        _cleanup_free_ char *target = berth_strdup_printf("%s/%s", layers, tmp);
+        if (!target)
+                return oom(err);
+        if (mkdirat(lfd, tmp, 0755) < 0)
+                return berth_error_errno(err, "create %s", tmp);
+        int64_t size = 0;
+        _cleanup_close_ int bfd = -1;
+        int r = run_debootstrap(suite, target, err);
+        if (r >= 0)
+                r = empty_dev(lfd, tmp, err);
+        if (r >= 0)
+                r = archive_layer_tar(s, tmp, digest, err);
+        if (r >= 0)
+                r = berth_blobstore_open_blob(berth_image_store_blobs(s), digest, false, &bfd,
+                                              &size, err);
+        if (r < 0) {
+                berth_rm_rf_at(lfd, tmp);
+                return r;
+        }
+        return archive_adopt_dir(s, tmp, digest, digest, size, err); /* tar: blob = diff_id */
+}
+
+static int bootstrap_debian(struct berth_image_store *s, const char *suite, const char *tag,
+                            char **id_out, struct berth_error *err)
+{
+        _cleanup_free_ char *cfg = NULL, *full = NULL, *deftag = NULL;
+        char digest[BERTH_DIGEST_MAX], cfgd[BERTH_DIGEST_MAX];
+        struct archive_plan plan = {0};
+        struct archive_image *im = NULL;
+        if (!(deftag = berth_strdup_printf("docker.io/library/debian:%s", suite)))
+                return oom(err);
+        int r = archive_normalise_tag(tag ? tag : deftag, &full, err);
+        if (r >= 0)
+                r = debian_layer(s, suite, digest, err);
+        if (r >= 0)
+                r = debian_config(digest, suite, &cfg, err);
+        if (r >= 0)
+                r = berth_blobstore_put(berth_image_store_blobs(s), cfg, strlen(cfg), NULL, cfgd,
+                                        err);
+        if (r >= 0)
+                r = archive_plan_add(&plan, &im, err);
+        if (r >= 0 && berth_strv_push(&im->tags, full) < 0)
+                r = oom(err);
+        if (r >= 0)
+                r = berth_image_config_parse(cfg, strlen(cfg), &im->config, err);
+        if (r >= 0)
+                r = archive_make_manifest(s, im->config, (char *[]){digest, NULL}, true,
+                                          &im->manifest, err);
+        if (r >= 0)
+                r = archive_commit(s, &plan, NULL, NULL, NULL, err);
+        if (r >= 0 && id_out && !(*id_out = strdup(im->config->digest)))
+                r = oom(err);
+        archive_plan_clear(&plan);
+        return r;
+}
+
 int berth_image_bootstrap(struct berth_image_store *s, const char *name, const char *tag,
                           char **id_out, struct berth_error *err)
 {
-        if (!name || strcmp(name, "busybox"))
-                return berth_error_set(err, ENOENT, "no built-in image '%.100s' (known: busybox)",
-                                       name ? name : "");
-        int r = bootstrap_busybox(s, tag, id_out, err);
-        return r < 0 ? berth_error_prefix(err, r, "bootstrap busybox") : 0;
+        int r;
+        if (name && !strcmp(name, "busybox")) {
+                r = bootstrap_busybox(s, tag, id_out, err);
+                return r < 0 ? berth_error_prefix(err, r, "bootstrap busybox") : 0;
+        }
+        if (name && (!strcmp(name, "debian") || !strcmp(name, "debian:bookworm"))) {
+                r = bootstrap_debian(s, "bookworm", tag, id_out, err);
+                return r < 0 ? berth_error_prefix(err, r, "bootstrap debian:bookworm") : 0;
+        }
+        return berth_error_set(err, ENOENT,
+                               "no built-in image '%.100s' (known: busybox, debian:bookworm)",
+                               name ? name : "");
 }

@@ -269,30 +269,26 @@ static int unpack_layer(struct berth_image_store *s, const struct archive_spool 
         return r;
 }
 
-int archive_unpack_blob(struct berth_image_store *s, const char *blob, char *diff_id_out,
-                        struct berth_error *err)
+int archive_tmp_name(const char *what, char out[64])
 {
-        char tmp[64];
         uint8_t rnd[8] = {0};
         if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
-                return berth_error_set(err, EIO, "getrandom failed");
-        snprintf(tmp, sizeof(tmp), "tmp-import-%d-%02x%02x%02x%02x%02x%02x%02x%02x", (int)getpid(),
-                 rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
-        struct berth_layer_info li = {.dir = tmp}, claimed;
-        struct berth_layer_result res;
+                return -EIO;
+        snprintf(out, 64, "tmp-%s-%d-%02x%02x%02x%02x%02x%02x%02x%02x", what, (int)getpid(), rnd[0],
+                 rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
+        return 0;
+}
+
+int archive_adopt_dir(struct berth_image_store *s, const char *tmp, const char *diff_id,
+                      const char *blob, int64_t size, struct berth_error *err)
+{
+        struct berth_layer_info claimed;
         int lfd = berth_image_store_layers_fd(s);
-        int r = apply_into(s, &li, blob, &res, err);
-        if (r >= 0)
-                r = claim(s, res.diff_id, res.diff_id, NULL, blob, &claimed, err);
-        if (r < 0) {
-                berth_rm_rf_at(lfd, tmp);
-                return r;
-        }
-        snprintf(diff_id_out, BERTH_DIGEST_MAX, "%s", res.diff_id);
-        if (r > 0) { /* already unpacked */
+        int r = claim(s, diff_id, diff_id, NULL, blob, &claimed, err);
+        if (r != 0) { /* failed, or already unpacked */
                 berth_layer_info_clear(&claimed);
                 berth_rm_rf_at(lfd, tmp);
-                return 0;
+                return r < 0 ? r : 0;
         }
         r = berth_rm_rf_at(lfd, claimed.dir);
         if (r < 0 && r != -ENOENT)
@@ -300,14 +296,31 @@ int archive_unpack_blob(struct berth_image_store *s, const char *blob, char *dif
         else if (renameat(lfd, tmp, lfd, claimed.dir) < 0)
                 r = berth_error_errno(err, "rename layer directory %s", claimed.dir);
         else
-                r = berth_image_layer_ready(s, res.diff_id, (int64_t)res.uncompressed_size, err);
+                r = berth_image_layer_ready(s, diff_id, size, err);
         if (r < 0) {
-                berth_image_layer_abandon(s, res.diff_id, NULL);
+                berth_image_layer_abandon(s, diff_id, NULL);
                 berth_rm_rf_at(lfd, claimed.dir);
                 berth_rm_rf_at(lfd, tmp);
         }
         berth_layer_info_clear(&claimed);
         return r;
+}
+
+int archive_unpack_blob(struct berth_image_store *s, const char *blob, char *diff_id_out,
+                        struct berth_error *err)
+{
+        char tmp[64];
+        if (archive_tmp_name("import", tmp) < 0)
+                return berth_error_set(err, EIO, "getrandom failed");
+        struct berth_layer_info li = {.dir = tmp};
+        struct berth_layer_result res;
+        int r = apply_into(s, &li, blob, &res, err);
+        if (r < 0) {
+                berth_rm_rf_at(berth_image_store_layers_fd(s), tmp);
+                return r;
+        }
+        snprintf(diff_id_out, BERTH_DIGEST_MAX, "%s", res.diff_id);
+        return archive_adopt_dir(s, tmp, res.diff_id, blob, (int64_t)res.uncompressed_size, err);
 }
 
 static int unpack_image(struct berth_image_store *s, const struct archive_image *im,

@@ -275,7 +275,7 @@ int archive_apply_changes(json_t *cfg, char *const *changes, struct berth_error 
         return 0;
 }
 
-static char *now_rfc3339(void)
+char *archive_now_rfc3339(void)
 {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
@@ -297,7 +297,7 @@ static int import_config(const struct berth_import_opts *opts, const char *diff_
                         return berth_error_prefix(err, r, "platform");
                 plat = &p;
         }
-        _cleanup_free_ char *now = now_rfc3339();
+        _cleanup_free_ char *now = archive_now_rfc3339();
         _cleanup_json_ json_t *cfg = json_object();
         json_t *hist = json_pack("{s:s?, s:s, s:s?}", "created", now, "created_by",
                                  "Imported from -", "comment", opts->message);

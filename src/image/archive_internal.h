@@ -124,6 +124,16 @@ int archive_unpack_blob(struct berth_image_store *s, const char *blob, char *dif
  * -EINVAL naming it. */
 int archive_apply_changes(json_t *cfg, char *const *changes, struct berth_error *err);
 
+/* Now as RFC 3339 UTC with nanoseconds (malloc'ed; NULL on ENOMEM). */
+char *archive_now_rfc3339(void);
+/* "tmp-<what>-<pid>-<16 hex>": a temporary directory name under <root>/layers. */
+int archive_tmp_name(const char *what, char out[64]);
+/* Claim the bottom layer diff_id (from blob) and move the complete directory
+ * <root>/layers/<tmp> into place, ready with size; when that layer is already there tmp is
+ * removed.  tmp is gone on every path. */
+int archive_adopt_dir(struct berth_image_store *s, const char *tmp, const char *diff_id,
+                      const char *blob, int64_t size, struct berth_error *err);
+
 /* Write an uncompressed tar of the unpacked layer <root>/layers/<dir> (overlay whiteouts
  * back to .wh. files, see archive_layer.c) into the blob store; digest_out gets its
  * digest (BERTH_DIGEST_MAX bytes). */

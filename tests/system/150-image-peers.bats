@@ -132,3 +132,20 @@ pm() { timeout 120 podman --root "$T/podman" --runroot "$T/podman-run" --storage
         [[ "$output" == *"id $ID"* ]]
         [[ "$output" == *"manifest $MAN"* ]]
 }
+
+@test "bootstrap debian:bookworm (debootstrap from deb.debian.org; BERTH_TEST_DEBOOTSTRAP=1)" {
+        [ "${BERTH_TEST_DEBOOTSTRAP:-0}" = 1 ] || skip "set BERTH_TEST_DEBOOTSTRAP=1 (downloads ~40 MB)"
+        need debootstrap
+        need podman
+        run timeout 900 "$TOOL" --root "$T/deb" bootstrap debian
+        [ "$status" -eq 0 ]
+        DID=$output
+        "$TOOL" --root "$T/deb" save -o "$T/deb.tar" debian:bookworm
+        run "$TOOL" --root "$T/deb2" load -i "$T/deb.tar"
+        [ "$status" -eq 0 ]
+        run "$TOOL" --root "$T/deb2" inspect debian:bookworm
+        [[ "$output" == *"id $DID"* ]]
+        pm load -i "$T/deb.tar"
+        run pm images --no-trunc --format '{{.ID}}'
+        [[ "$output" == *"$DID"* ]]
+}
