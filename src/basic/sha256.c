@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* SHA-256 as specified in FIPS 180-4, section 6.2. */
 #include "basic/sha256.h"
+#include "basic/sha256_internal.h"
 
 #include <string.h>
 
@@ -83,6 +84,11 @@ void berth_sha256_update(struct berth_sha256 *h, const void *data, size_t len)
                         return;
                 compress(h->state, h->block);
                 h->fill = 0;
+        }
+        size_t nblocks = len / 64;
+        if (nblocks > 0 && berth_sha256_shani_blocks(h->state, p, nblocks)) {
+                p += nblocks * 64;
+                len -= nblocks * 64;
         }
         for (; len >= 64; p += 64, len -= 64)
                 compress(h->state, p);

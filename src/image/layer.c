@@ -124,7 +124,7 @@ static la_ssize_t read_tar_cb(struct archive *a, void *data, const void **buf)
                 return -1;
         }
         if (!s->same)
-                layer_sha256_update(&s->hash, *buf, size);
+                berth_sha256_update(&s->hash, *buf, size);
         s->bytes += size;
         r = check_caps(s);
         if (r < 0) {

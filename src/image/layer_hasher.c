@@ -27,7 +27,7 @@ static void *hasher_main(void *arg)
                 size_t i = hs->done % LAYER_HASHER_NBUF;
                 size_t len = hs->len[i];
                 pthread_mutex_unlock(&hs->lock);
-                layer_sha256_update(hs->h, hs->bufs + i * hs->bufsize, len);
+                berth_sha256_update(hs->h, hs->bufs + i * hs->bufsize, len);
                 pthread_mutex_lock(&hs->lock);
                 hs->done++;
                 pthread_cond_broadcast(&hs->cond);
@@ -64,7 +64,7 @@ uint8_t *layer_hasher_buffer(struct layer_hasher *hs)
 void layer_hasher_submit(struct layer_hasher *hs, size_t len)
 {
         if (!hs->threaded) {
-                layer_sha256_update(hs->h, hs->bufs, len);
+                berth_sha256_update(hs->h, hs->bufs, len);
                 return;
         }
         if (len == 0)

@@ -68,13 +68,6 @@ int layer_extract_entry(struct layer_extract *x, struct archive *a, struct archi
 /* After the last entry: directory mtimes. */
 int layer_extract_finish(struct layer_extract *x, struct berth_error *err);
 
-/* SHA-256 update using the CPU's SHA extensions when it has them (layer_sha256.c); the
- * context is basic/sha256.h's, so berth_sha256_init/final apply.  Tests can force the
- * portable code. */
-struct berth_sha256;
-void layer_sha256_update(struct berth_sha256 *h, const void *data, size_t len);
-void layer_sha256_force_portable(bool portable);
-
 /* A second thread hashing the blob's bytes while entries are extracted
  * (layer_hasher.c).  layer_hasher_buffer() gives the buffer to read the next block into
  * (waiting until the hasher is done with it); layer_hasher_submit() hands over its first

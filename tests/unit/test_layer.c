@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "basic/error.h"
+#include "basic/sha256_internal.h"
 #include "basic/fileutil.h"
 #include "image/layer.h"
 #include "image/layer_internal.h"
@@ -539,8 +540,8 @@ static void test_sha256_paths(void **state)
                         berth_sha256_update(&a, d, len);
                         berth_sha256_final(&a, x);
                         berth_sha256_init(&b);
-                        layer_sha256_update(&b, d, split);
-                        layer_sha256_update(&b, d + split, len - split);
+                        berth_sha256_update(&b, d, split);
+                        berth_sha256_update(&b, d + split, len - split);
                         berth_sha256_final(&b, y);
                         assert_memory_equal(x, y, sizeof(x));
                 }
@@ -549,7 +550,7 @@ static void test_sha256_paths(void **state)
         struct tbuf tar = build_tree(ARCHIVE_FILTER_GZIP);
         char fast[BERTH_LAYER_DIGEST_SIZE], slow[BERTH_LAYER_DIGEST_SIZE];
         for (int portable = 0; portable < 2; portable++) {
-                layer_sha256_force_portable(portable);
+                berth_sha256_force_portable(portable);
                 struct scratch s;
                 scratch_init(&s);
                 struct berth_layer_result res;
@@ -557,7 +558,7 @@ static void test_sha256_paths(void **state)
                 snprintf(portable ? slow : fast, BERTH_LAYER_DIGEST_SIZE, "%s", res.diff_id);
                 scratch_free(&s);
         }
-        layer_sha256_force_portable(false);
+        berth_sha256_force_portable(false);
         assert_string_equal(fast, slow);
         free(tar.data);
 }

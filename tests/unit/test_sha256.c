@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "basic/sha256.h"
+#include "basic/sha256_internal.h"
 #include "basic/banned.h"
 
 static void hex_of(const void *data, size_t len, char out[BERTH_SHA256_HEX_SIZE])
@@ -71,11 +72,29 @@ static void test_streaming(void **state)
                             "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 }
 
+/* The same vectors through the portable block function (the default path uses SHA-NI
+ * where the CPU has it). */
+static void test_vectors_portable(void **state)
+{
+        berth_sha256_force_portable(true);
+        test_vectors(state);
+        berth_sha256_force_portable(false);
+}
+
+static void test_streaming_portable(void **state)
+{
+        berth_sha256_force_portable(true);
+        test_streaming(state);
+        berth_sha256_force_portable(false);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_vectors),
             cmocka_unit_test(test_streaming),
+            cmocka_unit_test(test_vectors_portable),
+            cmocka_unit_test(test_streaming_portable),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
