@@ -63,7 +63,7 @@ meson_tap() {
                 *" SKIP "*) i=$((i + 1)); echo "ok $i # skip ${line}" ;;
                 *" FAIL "* | *" ERROR "* | *" TIMEOUT "*) i=$((i + 1)); echo "not ok $i ${line}" ;;
                 esac
-        done < <(grep -E '^ *[0-9]+/[0-9]+ ' /tmp/berth-meson.$$)
+        done < <(sed '/^Summary of Failures/,$d' /tmp/berth-meson.$$ | grep -E '^ *[0-9]+/[0-9]+ ')
         rm -f /tmp/berth-meson.$$
 }
 count_tap unit < <(meson_tap 2>/dev/null)

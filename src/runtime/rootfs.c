@@ -833,9 +833,15 @@ int berth_rootfs_finalize(const struct berth_rootfs_ctx *ctx, struct berth_error
                         return berth_error_prefix(err, r, "root.readonly");
         }
         /* The configured propagation, now that "/" is the container's own root (the
-         * mounts it was bound from were made private in prepare_root). */
+         * mounts it was bound from were made private in prepare_root).  Only the root
+         * mount itself: the mounts below it keep the propagation their own config entries
+         * gave them, except that a recursive unbindable applies to the whole tree (an
+         * unbindable tree cannot be a bind source, so it could not be set earlier). */
         if (s->rootfs_propagation) {
-                r = berth_mount_set_propagation(rootfd, s->rootfs_propagation, err);
+                unsigned long prop = s->rootfs_propagation;
+                if (!(prop & MS_UNBINDABLE))
+                        prop &= ~(unsigned long)MS_REC;
+                r = berth_mount_set_propagation(rootfd, prop, err);
                 if (r < 0)
                         return berth_error_prefix(err, r, "rootfsPropagation of /");
         }
