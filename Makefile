@@ -17,7 +17,7 @@ test: all
 	./tests/run.sh $(BUILD)
 
 install: all
-	meson install -C $(BUILD) --no-rebuild
+	meson install -C $(BUILD) --no-rebuild --strip
 
 demo: all
 	./scripts/demo.sh $(BUILD)
