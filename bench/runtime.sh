@@ -139,7 +139,8 @@ readme=$REPO/bench/README.md
         echo "running /bin/true with pid/net/ipc/uts/mount namespaces.  The whole session runs in one"
         echo "private mount namespace with an empty file over .../unified/cgroup.controllers (crun"
         echo "refuses this hybrid-cgroup host otherwise); every runtime runs directly in it.  Peak"
-        echo "RSS: median of $RSS_RUNS runs of GNU time %M (largest process: the runtime)."
+        echo "RSS: median of $RSS_RUNS runs of GNU time %M (largest process: the runtime).  State roots"
+        echo "on tmpfs, as each runtime's default root under /run; berth-runtime stripped, as installed."
         echo "Versions: crun $(crun --version 2>/dev/null | head -1 | awk '{print $3}'), runc $(runc --version 2>/dev/null | head -1 | awk '{print $3}'), berth $(git -C "$REPO" rev-parse --short HEAD)."
         echo
         cat "$W/table.md"
