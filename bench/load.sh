@@ -74,8 +74,10 @@ echo "archive: $ARCHIVE, ${SIZE} MB, 4 layers; berth: ${LOAD%% *}"
 
 PODMAN="podman --root $W/podman --runroot $W/podman-run"
 WIPE="rm -rf $W/berth $W/berth-run $W/podman $W/podman-run"
-hyperfine --runs "$RUNS" --warmup 1 --export-markdown "$W/result.md" \
+hyperfine --runs "$RUNS" --warmup 1 --export-markdown "$W/result.md" --export-json "$W/result.json" \
         --prepare "$WIPE; sync" --cleanup "$WIPE" \
         -n "berth load" "$LOAD $ARCHIVE" \
         -n "podman load" "$PODMAN load -q -i $ARCHIVE"
 cat "$W/result.md"
+# Medians (the disk runs are noisy: ext4 inode allocation right after the wipe).
+jq -r '.results | map({(.command): .median}) | add | "medians: berth load \(.["berth load"] * 1000 | floor) ms, podman load \(.["podman load"] * 1000 | floor) ms, ratio \((.["podman load"] / .["berth load"]) * 100 | floor / 100)"' "$W/result.json"
