@@ -10,23 +10,32 @@
  *   berth-image-tool --root DIR import [-c CHANGE]... [-m MSG] FILE|- [TAG]
  *   berth-image-tool --root DIR images                         (id and tag per line)
  *   berth-image-tool --root DIR inspect NAME                   (id, manifest digest, tags)
+ *   berth-image-tool --root DIR mount IMAGE CONTAINER_ID TARGET_DIR
+ *                    (storage driver: a writable container over the image's layers, mounted
+ *                    on TARGET_DIR; the storage root is DIR, next to the image store)
+ *   berth-image-tool --root DIR umount CONTAINER_ID TARGET_DIR (lazy unmount of TARGET_DIR)
+ *   berth-image-tool --root DIR remove CONTAINER_ID            (the container's storage)
  */
+#include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <unistd.h>
 
 #include "basic/cleanup.h"
 #include "basic/strutil.h"
 #include "image/archive.h"
 #include "image/image.h"
+#include "image/storage.h"
 #include "basic/banned.h"
 
 static int usage(void)
 {
         fprintf(stderr, "usage: berth-image-tool --root DIR load|save|bootstrap|import|images|"
-                        "inspect ...\n");
+                        "inspect|mount|umount|remove ...\n");
         return 2;
 }
 
@@ -151,6 +160,82 @@ static int cmd_inspect(struct berth_image_store *s, const char *name)
         return 0;
 }
 
+/* The layer directories of `name` (names under <root>/layers), top first, NULL-terminated. */
+static int image_lowers(struct berth_image_store *s, const char *name, char ***out,
+                        struct berth_error *err)
+{
+        struct berth_image_info *info = NULL;
+        int r = berth_image_get(s, name, &info, err);
+        if (r < 0)
+                return r;
+        char **v = calloc(info->n_layers + 1, sizeof(*v));
+        if (!v) {
+                berth_image_info_free(info);
+                return berth_error_set(err, ENOMEM, "layers of %s: out of memory", name);
+        }
+        for (size_t i = 0; i < info->n_layers; i++) {
+                struct berth_layer_info l = {0};
+                r = berth_image_layer_get(s, info->chain_ids[info->n_layers - 1 - i], &l, err);
+                if (r < 0)
+                        break;
+                v[i] = l.dir;
+                l.dir = NULL;
+                berth_layer_info_clear(&l);
+        }
+        berth_image_info_free(info);
+        if (r < 0) {
+                berth_strv_free(v);
+                return berth_error_prefix(err, r, "image %s", name);
+        }
+        *out = v;
+        return 0;
+}
+
+static int cmd_mount(struct berth_image_store *is, const char *root, char **argv)
+{
+        struct berth_error err = {0};
+        _cleanup_strv_free_ char **lowers = NULL;
+        if (image_lowers(is, argv[0], &lowers, &err) < 0)
+                return fail(&err);
+        int tfd = open(argv[2], O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (tfd < 0) {
+                perror(argv[2]);
+                return 1;
+        }
+        struct berth_storage *st = NULL;
+        int ret = 0;
+        if (berth_storage_open(root, NULL, &st, &err) < 0) {
+                ret = fail(&err);
+        } else if (berth_storage_create_rw(st, argv[1], (const char *const *)lowers, &err) < 0) {
+                ret = fail(&err);
+        } else if (berth_storage_mount(st, argv[1], (const char *const *)lowers, tfd, 0, &err) <
+                   0) {
+                ret = fail(&err);
+                struct berth_error e2 = {0};
+                (void)berth_storage_remove(st, argv[1], &e2);
+        }
+        berth_storage_close(st);
+        close(tfd);
+        return ret;
+}
+
+/* umount ID TARGET (the target first, lazily, then the driver's own mounts) or remove ID. */
+static int cmd_umount_remove(const char *root, bool remove, char **argv)
+{
+        if (!remove && umount2(argv[1], MNT_DETACH) < 0 && errno != EINVAL) {
+                perror(argv[1]);
+                return 1;
+        }
+        struct berth_storage *st = NULL;
+        struct berth_error err = {0};
+        if (berth_storage_open(root, NULL, &st, &err) < 0)
+                return fail(&err);
+        int r = remove ? berth_storage_remove(st, argv[0], &err)
+                       : berth_storage_umount(st, argv[0], &err);
+        berth_storage_close(st);
+        return r < 0 ? fail(&err) : 0;
+}
+
 int main(int argc, char **argv)
 {
         if (argc < 4 || strcmp(argv[1], "--root"))
@@ -172,6 +257,12 @@ int main(int argc, char **argv)
                 ret = cmd_images(s);
         } else if (!strcmp(cmd, "inspect") && rest == 1) {
                 ret = cmd_inspect(s, args[0]);
+        } else if (!strcmp(cmd, "mount") && rest == 3) {
+                ret = cmd_mount(s, argv[2], args);
+        } else if (!strcmp(cmd, "umount") && rest == 2) {
+                ret = cmd_umount_remove(argv[2], false, args);
+        } else if (!strcmp(cmd, "remove") && rest == 1) {
+                ret = cmd_umount_remove(argv[2], true, args);
         } else if (!strcmp(cmd, "bootstrap")) {
                 _cleanup_free_ char *id = NULL;
                 ret = berth_image_bootstrap(s, rest ? args[0] : "busybox",
