@@ -6,7 +6,7 @@ export DEBIAN_FRONTEND=noninteractive
 
 # Build toolchain and libraries berth links against.
 BUILD="build-essential pkg-config meson ninja-build clang-format
-  libseccomp-dev libcap-dev libjansson-dev libsqlite3-dev libarchive-dev"
+  libseccomp-dev libcap-dev libjansson-dev libsqlite3-dev libarchive-dev libcurl4-openssl-dev"
 # Unit tests, system tests, fuzzing.
 TEST="libcmocka-dev bats busybox-static jq iproute2 util-linux bsdutils procps psmisc python3 zstd gzip"
 # Peers we compare against and interoperate with.

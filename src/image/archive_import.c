@@ -20,6 +20,7 @@
 #include "basic/json.h"
 #include "basic/strutil.h"
 #include "image/archive_internal.h"
+#include "image/archive_url.h"
 #include "basic/banned.h"
 
 #define CHANGE_MAX 65536
@@ -286,8 +287,8 @@ char *archive_now_rfc3339(void)
         return berth_strdup_printf("%s.%09ldZ", buf, ts.tv_nsec);
 }
 
-static int import_config(const struct berth_import_opts *opts, const char *diff_id, char **out,
-                         struct berth_error *err)
+static int import_config(const struct berth_import_opts *opts, const char *source,
+                         const char *diff_id, char **out, struct berth_error *err)
 {
         struct berth_platform p = {0};
         const struct berth_platform *plat = berth_platform_host();
@@ -299,8 +300,10 @@ static int import_config(const struct berth_import_opts *opts, const char *diff_
         }
         _cleanup_free_ char *now = archive_now_rfc3339();
         _cleanup_json_ json_t *cfg = json_object();
-        json_t *hist = json_pack("{s:s?, s:s, s:s?}", "created", now, "created_by",
-                                 "Imported from -", "comment", opts->message);
+        _cleanup_free_ char *by = berth_strdup_printf("Imported from %s", source);
+        json_t *hist = by ? json_pack("{s:s?, s:s, s:s?}", "created", now, "created_by", by,
+                                      "comment", opts->message)
+                          : NULL;
         _cleanup_json_ json_t *c = json_pack(
             "{s:s, s:s, s:s?, s:s?, s:O, s:{s:s, s:[s]}, s:[o]}", "architecture",
             plat->architecture, "os", plat->os, "variant", plat->variant, "created", now, "config",
@@ -316,9 +319,11 @@ static int import_config(const struct berth_import_opts *opts, const char *diff_
         return 0;
 }
 
-int berth_image_import(struct berth_image_store *s, int fd, const struct berth_import_opts *opts,
-                       berth_progress_fn progress, void *userdata, char **id_out,
-                       struct berth_error *err)
+int berth_image_import_source(struct berth_image_store *s, int fd,
+                              const struct berth_import_opts *opts, const char *source,
+                              berth_import_wait_fn wait, void *wait_data,
+                              berth_progress_fn progress, void *userdata, char **id_out,
+                              struct berth_error *err)
 {
         static const struct berth_import_opts none = {0};
         if (!opts)
@@ -337,10 +342,13 @@ int berth_image_import(struct berth_image_store *s, int fd, const struct berth_i
                 progress(userdata, "Copying", "rootfs", 0, 0);
         if (r >= 0)
                 r = berth_blobstore_put_fd(berth_image_store_blobs(s), fd, NULL, -1, blob, err);
+        /* The producer (a download) must have succeeded before the bytes count. */
+        if (r >= 0 && wait)
+                r = wait(wait_data, err);
         if (r >= 0)
                 r = archive_unpack_blob(s, blob, diff_id, err);
         if (r >= 0)
-                r = import_config(opts, diff_id, &cfg, err);
+                r = import_config(opts, source ? source : "-", diff_id, &cfg, err);
         if (r >= 0)
                 r = berth_blobstore_put(berth_image_store_blobs(s), cfg, strlen(cfg), NULL, cfgd,
                                         err);
@@ -358,5 +366,14 @@ int berth_image_import(struct berth_image_store *s, int fd, const struct berth_i
         if (r >= 0 && id_out && !(*id_out = strdup(im->config->digest)))
                 r = oom(err);
         archive_plan_clear(&plan);
+        return r;
+}
+
+int berth_image_import(struct berth_image_store *s, int fd, const struct berth_import_opts *opts,
+                       berth_progress_fn progress, void *userdata, char **id_out,
+                       struct berth_error *err)
+{
+        int r = berth_image_import_source(s, fd, opts, "-", NULL, NULL, progress, userdata, id_out,
+                                          err);
         return r < 0 ? berth_error_prefix(err, r, "import") : 0;
 }

@@ -11,6 +11,7 @@
 #include "cli/berth/cli.h"
 #include "cli/berth/verbs.h"
 #include "image/archive.h"
+#include "image/archive_url.h"
 #include "image/image.h"
 #include "basic/banned.h"
 
@@ -137,9 +138,27 @@ static int import_source(const char *src, const char **path, struct berth_error 
                 return 0;
         }
         return berth_error_set(err, EPROTONOSUPPORT,
-                               "importing from '%.*s' URLs is not supported: download the file "
-                               "and run 'berth import FILE' (file:// URLs work)",
+                               "importing from '%.*s' URLs is not supported (http, https and "
+                               "file URLs work)",
                                (int)(sep - src), src);
+}
+
+/* http(s): downloaded by libcurl and streamed into the import (image/archive_url.c). */
+static int import_url(struct berth_cli *cli, const char *url, const struct berth_import_opts *o,
+                      struct berth_error *err)
+{
+        struct berth_image_store *s;
+        struct berth_cli_progress p;
+        _cleanup_free_ char *id = NULL;
+        int r = berth_cli_image_store(cli, &s, err);
+        if (r < 0)
+                return r;
+        berth_cli_progress_init(&p, false);
+        r = berth_image_import_url(s, url, o, berth_cli_progress_cb, &p, &id, err);
+        berth_cli_progress_end(&p);
+        if (r >= 0)
+                fprintf(cli->out, "%s\n", id);
+        return r;
 }
 
 static int run_import(struct berth_cli *cli, const struct berth_cli_args *a,
@@ -156,6 +175,8 @@ static int run_import(struct berth_cli *cli, const struct berth_cli_args *a,
             .tag = a->argc > 1 ? a->argv[1] : NULL,
             .platform = berth_cli_string(a, "platform"),
         };
+        if (berth_image_url_is_http(a->argv[0]))
+                return import_url(cli, a->argv[0], &o, err);
         int r = import_source(a->argv[0], &path, err);
         if (r >= 0 && strcmp(path, "-") == 0 && isatty(STDIN_FILENO) == 1)
                 r = berth_error_set(err, EINVAL, "import from stdin, but stdin is a terminal");

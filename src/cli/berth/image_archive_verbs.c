@@ -63,8 +63,9 @@ const struct berth_cli_verb berth_verb_image_save = {
 
 const struct berth_cli_verb berth_verb_image_import = {
     .names = (const char *const[]){"image import", "import", NULL},
-    .usage = "[OPTIONS] file|URL|- [REPOSITORY[:TAG]]",
-    .summary = "Import the contents from a tarball to create a filesystem image",
+    .usage = "[OPTIONS] FILE|-|http(s)://URL|file://PATH [REPOSITORY[:TAG]]",
+    .summary = "Import the contents from a tarball (a file, STDIN or a URL) to create a "
+               "filesystem image",
     .opts = import_opts,
     .min_args = 1,
     .max_args = 2,
