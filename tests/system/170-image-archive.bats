@@ -98,7 +98,7 @@ teardown() { image_teardown; }
         run b images --format '{{.Repository}}:{{.Tag}}'
         assert_contains "$output" "imp:2"
         assert_contains "$output" "<none>:<none>"
-        run b import http://example.invalid/x.tar
+        run b import ftp://example.invalid/x.tar
         [ "$status" -eq 1 ]
         assert_contains "$output" "URLs is not supported"
 }
