@@ -587,6 +587,9 @@ static const struct bad_case bad_cases[] = {
     {"\"linux\": {\"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\", \"architectures\": "
      "[\"SCMP_ARCH_VAX\"]}}",
      "linux.seccomp.architectures[0]: unknown architecture 'SCMP_ARCH_VAX'", false},
+    {"\"linux\": {\"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\", \"architectures\": "
+     "[\"SCMP_ARCH_X86_64\", \"SCMP_ARCH_LOONGARCH64\"]}}",
+     "linux.seccomp.architectures[1]: unknown architecture 'SCMP_ARCH_LOONGARCH64'", false},
     {"\"linux\": {\"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\", \"flags\": "
      "[\"SECCOMP_FILTER_FLAG_X\"]}}",
      "linux.seccomp.flags[0]: unknown flag", false},
