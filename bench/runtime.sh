@@ -48,6 +48,8 @@ cleanup() {
                 done
         done
         rm -rf "$W" "$S"
+        # the runtimes' default cgroup parents (/berth, crun and runc use the id alone)
+        rmdir /sys/fs/cgroup/*/berth 2>/dev/null || true
 }
 trap cleanup EXIT
 

@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 make all install >/dev/null
 bundle=$(mktemp -d /tmp/berth-demo.XXXXXX)
 root=$(mktemp -d /tmp/berth-demo-state.XXXXXX)
-trap 'berth-runtime --root "$root" delete -f demo >/dev/null 2>&1 || true; rm -rf "$bundle" "$root"' EXIT
+trap 'berth-runtime --root "$root" delete -f demo >/dev/null 2>&1 || true; rm -rf "$bundle" "$root"
+      rmdir /sys/fs/cgroup/*/berth 2>/dev/null || true' EXIT
 ./tests/fixtures/mkbusybox.sh "$bundle/rootfs"
 (cd "$bundle" && berth-runtime spec)
 # Not a terminal when run from a script or CI: plain stdio.
