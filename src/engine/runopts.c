@@ -108,7 +108,7 @@ int berth_runopt_parse_cpus(const char *s, int64_t *nano_cpus, struct berth_erro
         return 0;
 bad:
         return berth_error_set(err, EINVAL, "failed to parse %s as a rational number",
-                               p == s ? s : s);
+                               s ? s : "");
 }
 
 void berth_runopt_cpus_to_quota(int64_t nano_cpus, int64_t *quota, int64_t *period)

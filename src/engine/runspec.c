@@ -127,16 +127,26 @@ json_t *berth_runspec_strv_json(char *const *v)
         return a;
 }
 
+static uint64_t caps_all(void)
+{
+        int last = berth_cap_last_cap();
+        return last >= 63 ? UINT64_MAX : (UINT64_C(1) << (last + 1)) - 1;
+}
+
+static bool caps_has_all(char *const *list)
+{
+        for (size_t i = 0; list && list[i]; i++)
+                if (strcasecmp(list[i], "ALL") == 0)
+                        return true;
+        return false;
+}
+
+/* Add or remove the named capabilities ("ALL" entries are skipped: handled by the caller). */
 static int caps_apply(uint64_t *m, char *const *list, bool add, struct berth_error *err)
 {
         for (size_t i = 0; list && list[i]; i++) {
-                if (strcasecmp(list[i], "ALL") == 0) {
-                        *m = add ? (berth_cap_last_cap() >= 63
-                                        ? UINT64_MAX
-                                        : (UINT64_C(1) << (berth_cap_last_cap() + 1)) - 1)
-                                 : 0;
+                if (strcasecmp(list[i], "ALL") == 0)
                         continue;
-                }
                 int c = berth_cap_from_name(list[i]);
                 if (c < 0)
                         return berth_error_set(err, EINVAL, "unknown capability: \"%s\"", list[i]);
@@ -148,17 +158,21 @@ static int caps_apply(uint64_t *m, char *const *list, bool add, struct berth_err
         return 0;
 }
 
+/* Docker's rules: --privileged is every capability; --cap-add ALL starts from every
+ * capability and then drops; --cap-drop ALL starts from none and then adds; otherwise the
+ * defaults minus the drops plus the adds. */
 int berth_runspec_caps(const struct berth_run_opts *o, uint64_t *out, struct berth_error *err)
 {
-        static const char *const all[] = {"ALL", NULL};
-        uint64_t m = berth_caps_docker_default();
-        int r = 0;
-        if (o->privileged)
-                r = caps_apply(&m, (char *const *)all, true, err);
-        /* Docker: drops apply first, then adds, except that "ALL" in --cap-add wins. */
-        if (r == 0 && !o->privileged)
-                r = caps_apply(&m, o->cap_drop, false, err);
-        if (r == 0 && !o->privileged)
+        if (o->privileged) {
+                *out = caps_all();
+                return 0;
+        }
+        bool add_all = caps_has_all(o->cap_add);
+        uint64_t m = add_all                     ? caps_all()
+                     : caps_has_all(o->cap_drop) ? 0
+                                                 : berth_caps_docker_default();
+        int r = caps_apply(&m, o->cap_drop, false, err);
+        if (r == 0 && !add_all)
                 r = caps_apply(&m, o->cap_add, true, err);
         if (r < 0)
                 return r;

@@ -717,6 +717,16 @@ static void t_caps(void **state)
         set_ok(&o, "cap-add", "ALL");
         assert_int_equal(berth_runspec_caps(&o, &m, &err), 0);
         assert_int_equal(m, all);
+        set_ok(&o, "cap-drop", "NET_RAW");
+        assert_int_equal(berth_runspec_caps(&o, &m, &err), 0);
+        assert_int_equal(m, all & ~CAPBIT(berth_cap_from_name("CAP_NET_RAW")));
+        berth_run_opts_free(&o);
+
+        /* an unknown name that did not come through the parser */
+        berth_run_opts_init(&o);
+        assert_int_equal(berth_strv_push(&o.cap_add, "CAP_NOPE"), 0);
+        assert_int_equal(berth_runspec_caps(&o, &m, &err), -EINVAL);
+        assert_string_equal(err.msg, "unknown capability: \"CAP_NOPE\"");
         berth_run_opts_free(&o);
 
         opts_base(&o);
