@@ -23,6 +23,12 @@
 #include "runtime/spec.h"
 #include "basic/banned.h"
 
+/* image/manifest.h cannot be included next to runtime/spec.h (both define struct berth_kv),
+ * so the two functions this test needs from it are declared here, over the opaque struct. */
+int berth_image_config_parse(const char *buf, size_t len, struct berth_image_config **out,
+                             struct berth_error *err);
+void berth_image_config_free(struct berth_image_config *c);
+
 /* ------------------------------------------------------------------ helpers */
 
 static void set_ok(struct berth_run_opts *o, const char *flag, const char *v)
@@ -1047,6 +1053,43 @@ static void t_seccomp_default(void **state)
         berth_run_opts_free(&o);
 }
 
+static void t_image_config(void **state)
+{
+        (void)state;
+        const char *cfg = "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{"
+                          "\"Env\":[\"PATH=/opt/bin\",\"LANG=C.UTF-8\"],"
+                          "\"Entrypoint\":[\"/docker-entrypoint.sh\"],\"Cmd\":[\"nginx\",\"-g\"],"
+                          "\"WorkingDir\":\"/usr/share\",\"User\":\"101:101\"},"
+                          "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}";
+        struct berth_image_config *img = NULL;
+        struct berth_error err = {0};
+        if (berth_image_config_parse(cfg, strlen(cfg), &img, &err) < 0)
+                fail_msg("image config: %s", err.msg);
+        struct berth_run_opts o;
+        opts_base(&o);
+        struct berth_runspec_host h = test_host();
+        json_t *j = NULL;
+        assert_int_equal(berth_runspec_build(img, &o, -1, &h, &j, &err), 0);
+        _cleanup_free_ char *s = berth_json_dump(j, false);
+        json_decref(j);
+        _cleanup_spec_ struct berth_spec *spec = NULL;
+        assert_int_equal(berth_spec_parse(s, strlen(s), &spec, &err), 0);
+        assert_string_equal(spec->process.args[0], "/docker-entrypoint.sh");
+        assert_string_equal(spec->process.args[1], "nginx");
+        assert_string_equal(spec->process.args[2], "-g");
+        assert_null(spec->process.args[3]);
+        assert_string_equal(spec->process.env[0], "PATH=/opt/bin");
+        assert_true(berth_strv_contains(spec->process.env, "LANG=C.UTF-8"));
+        assert_string_equal(spec->process.cwd, "/usr/share");
+        assert_int_equal(spec->process.user.uid, 101);
+        assert_int_equal(spec->process.user.gid, 101);
+        /* no image at all: the command must come from the options */
+        assert_int_equal(berth_runspec_build(NULL, &o, -1, &h, &j, &err), -EINVAL);
+        assert_string_equal(err.msg, "no command specified");
+        berth_run_opts_free(&o);
+        berth_image_config_free(img);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -1061,7 +1104,7 @@ int main(void)
             cmocka_unit_test(t_user_fifo),       cmocka_unit_test(t_caps),
             cmocka_unit_test(t_rlimits),         cmocka_unit_test(t_device_rules),
             cmocka_unit_test(t_spec_combos),     cmocka_unit_test(t_build_errors),
-            cmocka_unit_test(t_seccomp_default),
+            cmocka_unit_test(t_seccomp_default), cmocka_unit_test(t_image_config),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
