@@ -107,8 +107,7 @@ int berth_runopt_parse_cpus(const char *s, int64_t *nano_cpus, struct berth_erro
         *nano_cpus = v;
         return 0;
 bad:
-        return berth_error_set(err, EINVAL, "failed to parse %s as a rational number",
-                               s ? s : "");
+        return berth_error_set(err, EINVAL, "failed to parse %s as a rational number", s ? s : "");
 }
 
 void berth_runopt_cpus_to_quota(int64_t nano_cpus, int64_t *quota, int64_t *period)

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "basic/cleanup.h"
@@ -37,6 +38,9 @@ int berth_runspec_host_probe(struct berth_runspec_host *h, struct berth_error *e
         for (int i = 0; i < RLIMIT_NLIMITS; i++)
                 if (getrlimit(i, &h->rlimits[i]) < 0)
                         return berth_error_errno(err, "getrlimit %d", i);
+        for (int c = 0; c <= berth_cap_last_cap() && c < 64; c++)
+                if (prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 1)
+                        h->cap_bounding |= UINT64_C(1) << c;
         read_line_file("/sys/devices/system/cpu/online", h->cpus_online, sizeof(h->cpus_online));
         read_line_file("/sys/devices/system/node/online", h->mems_online, sizeof(h->mems_online));
         return 0;
@@ -127,10 +131,11 @@ json_t *berth_runspec_strv_json(char *const *v)
         return a;
 }
 
-static uint64_t caps_all(void)
+static uint64_t caps_all(const struct berth_runspec_host *h)
 {
         int last = berth_cap_last_cap();
-        return last >= 63 ? UINT64_MAX : (UINT64_C(1) << (last + 1)) - 1;
+        uint64_t m = last >= 63 ? UINT64_MAX : (UINT64_C(1) << (last + 1)) - 1;
+        return h && h->cap_bounding ? m & h->cap_bounding : m;
 }
 
 static bool caps_has_all(char *const *list)
@@ -161,14 +166,15 @@ static int caps_apply(uint64_t *m, char *const *list, bool add, struct berth_err
 /* Docker's rules: --privileged is every capability; --cap-add ALL starts from every
  * capability and then drops; --cap-drop ALL starts from none and then adds; otherwise the
  * defaults minus the drops plus the adds. */
-int berth_runspec_caps(const struct berth_run_opts *o, uint64_t *out, struct berth_error *err)
+int berth_runspec_caps(const struct berth_run_opts *o, const struct berth_runspec_host *host,
+                       uint64_t *out, struct berth_error *err)
 {
         if (o->privileged) {
-                *out = caps_all();
+                *out = caps_all(host);
                 return 0;
         }
         bool add_all = caps_has_all(o->cap_add);
-        uint64_t m = add_all                     ? caps_all()
+        uint64_t m = add_all                     ? caps_all(host)
                      : caps_has_all(o->cap_drop) ? 0
                                                  : berth_caps_docker_default();
         int r = caps_apply(&m, o->cap_drop, false, err);
@@ -433,7 +439,7 @@ int berth_runspec_build_from(const struct berth_runspec_image *img, const struct
                 hostname = hostbuf;
         }
         uint64_t caps;
-        int r = berth_runspec_caps(o, &caps, err);
+        int r = berth_runspec_caps(o, host, &caps, err);
         if (r < 0)
                 return r;
         _cleanup_json_ json_t *process = NULL, *mounts = NULL, *linux_ = NULL, *ann = NULL;

@@ -36,7 +36,8 @@ struct berth_runspec_host {
         struct rlimit rlimits[RLIMIT_NLIMITS]; /* current limits of the engine process */
         char cpus_online[256];                 /* "0-1" (/sys/devices/system/cpu/online) */
         char mems_online[256];                 /* "0" (/sys/devices/system/node/online) */
-        char *init_path; /* host path of the --init binary, NULL: --init is refused */
+        char *init_path;       /* host path of the --init binary, NULL: --init is refused */
+        uint64_t cap_bounding; /* the engine's bounding set: what "ALL" can grant; 0: no limit */
 };
 
 /* Fill h from getrlimit(2) and sysfs. */
@@ -64,8 +65,11 @@ int berth_runspec_args(const struct berth_runspec_image *img, const struct berth
                        char ***out, struct berth_error *err);
 
 /* The effective capability mask: Docker's 14 defaults + cap_add - cap_drop ("ALL" in
- * either), every known capability up to the kernel's last one with privileged. */
-int berth_runspec_caps(const struct berth_run_opts *o, uint64_t *out, struct berth_error *err);
+ * either); with privileged or --cap-add ALL every capability up to the kernel's last one
+ * that is in host->cap_bounding (host may be NULL: no limit), since a capability the engine
+ * itself lacks cannot be granted. */
+int berth_runspec_caps(const struct berth_run_opts *o, const struct berth_runspec_host *host,
+                       uint64_t *out, struct berth_error *err);
 
 /* Resolve "user[:group]" (NULL or "": root) inside the rootfs.  *gids (malloc'ed, may be
  * NULL with *n_gids 0) gets the supplementary groups from /etc/group membership and

@@ -699,12 +699,12 @@ static void t_caps(void **state)
         struct berth_error err = {0};
         uint64_t m, def = berth_caps_docker_default();
         berth_run_opts_init(&o);
-        assert_int_equal(berth_runspec_caps(&o, &m, &err), 0);
+        assert_int_equal(berth_runspec_caps(&o, NULL, &m, &err), 0);
         assert_int_equal(m, def);
         assert_int_equal(__builtin_popcountll(m), 14);
         set_ok(&o, "cap-add", "net_admin");
         set_ok(&o, "cap-drop", "CAP_CHOWN");
-        assert_int_equal(berth_runspec_caps(&o, &m, &err), 0);
+        assert_int_equal(berth_runspec_caps(&o, NULL, &m, &err), 0);
         assert_int_equal(m, (def | CAPBIT(berth_cap_from_name("CAP_NET_ADMIN"))) &
                                 ~CAPBIT(berth_cap_from_name("CAP_CHOWN")));
         berth_run_opts_free(&o);
@@ -712,7 +712,7 @@ static void t_caps(void **state)
         berth_run_opts_init(&o);
         set_ok(&o, "cap-drop", "ALL");
         set_ok(&o, "cap-add", "kill");
-        assert_int_equal(berth_runspec_caps(&o, &m, &err), 0);
+        assert_int_equal(berth_runspec_caps(&o, NULL, &m, &err), 0);
         assert_int_equal(m, CAPBIT(berth_cap_from_name("CAP_KILL")));
         berth_run_opts_free(&o);
 
@@ -721,29 +721,34 @@ static void t_caps(void **state)
                 all |= CAPBIT(c);
         berth_run_opts_init(&o);
         set_ok(&o, "cap-add", "ALL");
-        assert_int_equal(berth_runspec_caps(&o, &m, &err), 0);
+        assert_int_equal(berth_runspec_caps(&o, NULL, &m, &err), 0);
         assert_int_equal(m, all);
         set_ok(&o, "cap-drop", "NET_RAW");
-        assert_int_equal(berth_runspec_caps(&o, &m, &err), 0);
+        assert_int_equal(berth_runspec_caps(&o, NULL, &m, &err), 0);
         assert_int_equal(m, all & ~CAPBIT(berth_cap_from_name("CAP_NET_RAW")));
         berth_run_opts_free(&o);
 
         /* an unknown name that did not come through the parser */
         berth_run_opts_init(&o);
         assert_int_equal(berth_strv_push(&o.cap_add, "CAP_NOPE"), 0);
-        assert_int_equal(berth_runspec_caps(&o, &m, &err), -EINVAL);
+        assert_int_equal(berth_runspec_caps(&o, NULL, &m, &err), -EINVAL);
         assert_string_equal(err.msg, "unknown capability: \"CAP_NOPE\"");
         berth_run_opts_free(&o);
 
         opts_base(&o);
         set_ok(&o, "privileged", "true");
         set_ok(&o, "cap-drop", "ALL");
-        assert_int_equal(berth_runspec_caps(&o, &m, &err), 0);
+        assert_int_equal(berth_runspec_caps(&o, NULL, &m, &err), 0);
         assert_int_equal(m, all);
         struct berth_runspec_image img = {.cmd = img_cmd};
         json_t *j = NULL;
         _cleanup_spec_ struct berth_spec *s = build_and_parse(&img, &o, -1, &j);
         assert_int_equal(s->process.caps.bounding, all);
+        /* ALL is limited to what the engine's bounding set holds */
+        struct berth_runspec_host h = test_host();
+        h.cap_bounding = all & ~CAPBIT(berth_cap_from_name("CAP_SYS_RESOURCE"));
+        assert_int_equal(berth_runspec_caps(&o, &h, &m, &err), 0);
+        assert_int_equal(m, h.cap_bounding);
         assert_int_equal(s->process.caps.effective, all);
         assert_int_equal(s->process.caps.inheritable, 0);
         assert_int_equal(s->process.caps.ambient, 0);
