@@ -99,6 +99,29 @@ static int build_devices(const struct berth_run_opts *o, json_t *rules, json_t *
         return 0;
 }
 
+/* Number of CPUs in a list such as "0-3,6" (0 when it cannot be read). */
+static int64_t count_cpus(const char *list)
+{
+        int64_t n = 0;
+        for (const char *p = list; p && *p;) {
+                char *end;
+                unsigned long a = strtoul(p, &end, 10), b = a;
+                if (end == p)
+                        return 0;
+                if (*end == '-') {
+                        p = end + 1;
+                        b = strtoul(p, &end, 10);
+                        if (end == p || b < a)
+                                return 0;
+                }
+                n += (int64_t)(b - a + 1);
+                p = *end == ',' ? end + 1 : end;
+                if (*end && *end != ',')
+                        return 0;
+        }
+        return n;
+}
+
 static int build_memory_cpu(const struct berth_run_opts *o, const struct berth_runspec_host *h,
                             json_t *res, struct berth_error *err)
 {
@@ -137,6 +160,12 @@ static int build_memory_cpu(const struct berth_run_opts *o, const struct berth_r
                         return berth_error_set(err, EINVAL,
                                                "conflicting options: nano cpus and "
                                                "cpu period/quota cannot both be set");
+                int64_t ncpu = count_cpus(h->cpus_online);
+                if (ncpu > 0 && o->nano_cpus > ncpu * 1000000000)
+                        return berth_error_set(err, EINVAL,
+                                               "range of CPUs is from 0.01 to %lld.00, as there "
+                                               "are only %lld CPUs available",
+                                               (long long)ncpu, (long long)ncpu);
                 berth_runopt_cpus_to_quota(o->nano_cpus, &quota, &period);
         }
         if (o->cpu_shares < 0 || quota < -1 || (quota > 0 && quota < 1000) || period < 0 ||

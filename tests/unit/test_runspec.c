@@ -989,6 +989,8 @@ static void t_build_errors(void **state)
              "--cpuset-cpus: requested CPUs are not available - requested 0-3, available: 0-1 "
              "(cpu 2 does not exist)"},
             {"memory", "1m", "minimum memory limit allowed is 6MB"},
+            {"cpus", "2.5",
+             "range of CPUs is from 0.01 to 2.00, as there are only 2 CPUs available"},
             {"memory-swap", "1g",
              "you should always set the memory limit when using memoryswap limit, see usage"},
             {"sysctl", "kernel.panic=1",
@@ -1018,6 +1020,32 @@ static void t_build_errors(void **state)
         o.id = NULL;
         build_fails(&img, &o, -1, &err);
         assert_string_equal(err.msg, "container id is required");
+        berth_run_opts_free(&o);
+}
+
+static void t_init(void **state)
+{
+        (void)state;
+        struct berth_runspec_image img = {.cmd = img_cmd};
+        struct berth_run_opts o;
+        struct berth_error err = {0};
+        opts_base(&o);
+        set_ok(&o, "init", "true");
+        struct berth_runspec_host h = test_host();
+        h.init_path = "/usr/libexec/berth/init";
+        json_t *j = NULL;
+        assert_int_equal(berth_runspec_build_from(&img, &o, -1, &h, &j, &err), 0);
+        _cleanup_free_ char *s = berth_json_dump(j, false);
+        json_decref(j);
+        _cleanup_spec_ struct berth_spec *spec = NULL;
+        assert_int_equal(berth_spec_parse(s, strlen(s), &spec, &err), 0);
+        assert_string_equal(spec->process.args[0], "/sbin/berth-init");
+        assert_string_equal(spec->process.args[1], "--");
+        assert_string_equal(spec->process.args[2], "sh");
+        assert_int_equal(count_mounts(spec, "/sbin/berth-init"), 1);
+        const struct berth_mount *m = &spec->mounts[spec->n_mounts - 1];
+        assert_string_equal(m->source, "/usr/libexec/berth/init");
+        assert_true(m->is_bind);
         berth_run_opts_free(&o);
 }
 
@@ -1098,18 +1126,31 @@ static void t_image_config(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(t_memory),          cmocka_unit_test(t_cpus),
-            cmocka_unit_test(t_ulimit),          cmocka_unit_test(t_device),
-            cmocka_unit_test(t_restart),         cmocka_unit_test(t_duration),
-            cmocka_unit_test(t_signal),          cmocka_unit_test(t_caps_parse),
-            cmocka_unit_test(t_cpuset),          cmocka_unit_test(t_flag_misc),
-            cmocka_unit_test(t_env_file),        cmocka_unit_test(t_args_merge),
-            cmocka_unit_test(t_env_overlay),     cmocka_unit_test(t_workdir),
-            cmocka_unit_test(t_user_resolve),    cmocka_unit_test(t_user_symlink_escape),
-            cmocka_unit_test(t_user_fifo),       cmocka_unit_test(t_caps),
-            cmocka_unit_test(t_rlimits),         cmocka_unit_test(t_device_rules),
-            cmocka_unit_test(t_spec_combos),     cmocka_unit_test(t_build_errors),
-            cmocka_unit_test(t_seccomp_default), cmocka_unit_test(t_image_config),
+            cmocka_unit_test(t_memory),
+            cmocka_unit_test(t_cpus),
+            cmocka_unit_test(t_ulimit),
+            cmocka_unit_test(t_device),
+            cmocka_unit_test(t_restart),
+            cmocka_unit_test(t_duration),
+            cmocka_unit_test(t_signal),
+            cmocka_unit_test(t_caps_parse),
+            cmocka_unit_test(t_cpuset),
+            cmocka_unit_test(t_flag_misc),
+            cmocka_unit_test(t_env_file),
+            cmocka_unit_test(t_args_merge),
+            cmocka_unit_test(t_env_overlay),
+            cmocka_unit_test(t_workdir),
+            cmocka_unit_test(t_user_resolve),
+            cmocka_unit_test(t_user_symlink_escape),
+            cmocka_unit_test(t_user_fifo),
+            cmocka_unit_test(t_caps),
+            cmocka_unit_test(t_rlimits),
+            cmocka_unit_test(t_device_rules),
+            cmocka_unit_test(t_spec_combos),
+            cmocka_unit_test(t_build_errors),
+            cmocka_unit_test(t_seccomp_default),
+            cmocka_unit_test(t_image_config),
+            cmocka_unit_test(t_init),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
