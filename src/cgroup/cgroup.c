@@ -683,17 +683,6 @@ int berth_cgroup_mountinfo(const struct berth_cgroup *cg, struct berth_cgroup_mo
         return 0;
 }
 
-void berth_kv_array_free(struct berth_kv *kv, size_t n)
-{
-        if (!kv)
-                return;
-        for (size_t i = 0; i < n; i++) {
-                free(kv[i].key);
-                free(kv[i].value);
-        }
-        free(kv);
-}
-
 /* ---------------------------------------------------------------- file helpers */
 
 char *berth_cgroup_dir(const struct berth_cgroup *cg, const char *sub)

@@ -100,4 +100,3 @@ void berth_cgroup_mountinfo_free(struct berth_cgroup_mountinfo *m, size_t n);
  * fills a malloc'ed array of {file, value} pairs in the order they must be written. */
 int berth_cgroup_v2_translate(const struct berth_resources *res, struct berth_kv **out, size_t *n,
                               struct berth_error *err);
-void berth_kv_array_free(struct berth_kv *kv, size_t n);

@@ -28,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "basic/kv.h"
 #include "basic/error.h"
 
 #define BERTH_MANIFEST_MAX    (4u << 20)
@@ -133,11 +134,6 @@ int berth_index_select(const struct berth_index *idx, const struct berth_platfor
                        const struct berth_descriptor **out, struct berth_error *err);
 
 /* ------------------------------------------------------------------ image config */
-
-struct berth_kv {
-        char *key;
-        char *value;
-};
 
 struct berth_healthcheck {
         char **test; /* ["CMD", ...], ["CMD-SHELL", "..."], ["NONE"] */

@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "basic/kv.h"
 #include "basic/error.h"
 
 /* Caps on what a user-controlled config may contain. */
@@ -173,11 +174,6 @@ struct berth_throttle_device {
 struct berth_hugepage_limit {
         char *page_size; /* "2MB", "1GB" */
         uint64_t limit;
-};
-
-struct berth_kv {
-        char *key;
-        char *value;
 };
 
 /* What the parser normalises, so users of this struct see one spelling for each meaning:
