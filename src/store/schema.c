@@ -87,8 +87,42 @@ static const char migration_1[] =
     ");"
     "CREATE INDEX image_blobs_digest ON image_blobs(digest);";
 
+/* v2: containers.  Unlike the image tables, the container times (created, started_at,
+ * finished_at) are unix nanoseconds, 0 when not yet reached.  name is stored without
+ * Docker's leading '/'; its UNIQUE constraint is the index for lookups by name.  An image
+ * cannot be deleted while a container refers to it (no ON DELETE): `rmi` asks
+ * berth_containers_image_in_use() first.  config, host_config and labels are JSON text
+ * (Docker's Config and HostConfig objects as inspect shows them, labels an object). */
+static const char migration_2[] =
+    "CREATE TABLE containers ("
+    "  id TEXT PRIMARY KEY NOT NULL"
+    "    CHECK (length(id) = 64 AND id NOT GLOB '*[^0-9a-f]*'),"
+    "  name TEXT NOT NULL UNIQUE CHECK (length(name) > 0),"
+    "  image_id TEXT NOT NULL REFERENCES images(id),"
+    "  image_ref TEXT,"
+    "  created INTEGER NOT NULL,"
+    "  state TEXT NOT NULL DEFAULT 'created' CHECK (state IN ('created', 'running', 'paused',"
+    "    'restarting', 'exited', 'dead')),"
+    "  pid INTEGER NOT NULL DEFAULT 0 CHECK (pid >= 0),"
+    "  exit_code INTEGER NOT NULL DEFAULT 0,"
+    "  started_at INTEGER NOT NULL DEFAULT 0,"
+    "  finished_at INTEGER NOT NULL DEFAULT 0,"
+    "  oom_killed INTEGER NOT NULL DEFAULT 0 CHECK (oom_killed IN (0, 1)),"
+    "  restart_count INTEGER NOT NULL DEFAULT 0 CHECK (restart_count >= 0),"
+    "  config TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(config)),"
+    "  host_config TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(host_config)),"
+    "  labels TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(labels)),"
+    "  storage_driver TEXT,"
+    "  rw_layer TEXT"
+    ");"
+    "CREATE INDEX containers_image ON containers(image_id);"
+    "CREATE INDEX containers_state ON containers(state);"
+    /* `ps` lists newest first. */
+    "CREATE INDEX containers_created ON containers(created, id);";
+
 const char *const berth_db_migrations[] = {
     migration_1,
+    migration_2,
 };
 
 const unsigned berth_db_n_migrations = sizeof(berth_db_migrations) / sizeof(berth_db_migrations[0]);
