@@ -8,7 +8,7 @@ export DEBIAN_FRONTEND=noninteractive
 BUILD="build-essential pkg-config meson ninja-build clang-format
   libseccomp-dev libcap-dev libjansson-dev libsqlite3-dev libarchive-dev libcurl4-openssl-dev"
 # Unit tests, system tests, fuzzing.
-TEST="libcmocka-dev bats busybox-static jq iproute2 util-linux bsdutils procps psmisc python3 zstd gzip"
+TEST="libcmocka-dev bats busybox-static jq iproute2 util-linux bsdutils procps psmisc python3 zstd gzip sqlite3"
 # Peers we compare against and interoperate with.
 PEERS="crun runc podman containerd skopeo umoci hyperfine time"
 # berth image bootstrap debian:bookworm (optional).

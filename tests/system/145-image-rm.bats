@@ -130,3 +130,49 @@ teardown() { image_teardown; }
         run b image prune -f --filter what=1
         [ "$status" -eq 1 ]
 }
+
+# No verb creates containers yet: the record goes into the state database directly, as
+# `berth create` will write it.
+add_container_record() { # NAME IMAGE_ID STATE
+        command -v sqlite3 >/dev/null || skip "sqlite3 not installed"
+        local id
+        id=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+        sqlite3 "$IR/berth.db" "INSERT INTO containers (id, name, image_id, created, state)
+                VALUES ('$id', '$1', '$2', 0, '$3');"
+        echo "$id"
+}
+
+@test "rmi: refuses an image a container uses and says which; -f only untags" {
+        bootstrap_busybox
+        local id cid
+        id=$(b image inspect -f '{{.Id}}' busybox)
+        cid=$(add_container_record web "$id" exited)
+        run b rmi "$id"
+        [ "$status" -eq 1 ]
+        assert_contains "$output" "conflict: unable to delete"
+        assert_contains "$output" "(must be forced) - image is being used by exited container ${cid:0:12}"
+        run b rmi busybox
+        [ "$status" -eq 1 ]
+        assert_contains "$output" "${cid:0:12}"
+        run b rmi -f busybox
+        [ "$status" -eq 0 ]
+        assert_eq "$output" "Untagged: busybox:latest"
+        # the image itself stays while the container exists
+        run b image inspect -f '{{.Id}}' "$id"
+        [ "$status" -eq 0 ]
+        assert_eq "$output" "$id"
+        run b image prune -a -f
+        [ "$status" -eq 0 ]
+        run b image inspect -f '{{.Id}}' "$id"
+        [ "$status" -eq 0 ]
+}
+
+@test "rmi: an image a running container uses cannot be forced" {
+        bootstrap_busybox
+        local id cid
+        id=$(b image inspect -f '{{.Id}}' busybox)
+        cid=$(add_container_record web "$id" running)
+        run b rmi -f "$id"
+        [ "$status" -eq 1 ]
+        assert_contains "$output" "(cannot be forced) - image is being used by running container ${cid:0:12}"
+}

@@ -176,6 +176,7 @@ void berth_cli_progress_end(struct berth_cli_progress *p);
 int berth_cli_archive_run(struct berth_cli *cli, const struct berth_cli_args *a,
                           struct berth_error *err);
 
-/* Hook for the containers work: > 0 when a container uses the image.  None exist yet,
- * so it answers 0; the containers engineer replaces its body (cli_util.c). */
+/* The in-use check rmi and image prune pass to the image store (userdata: the store):
+ * > 0 when a container record uses the image, with Docker's "(must be forced) - image is
+ * being used by stopped container <id>" (or "(cannot be forced) ... running") in err. */
 int berth_cli_image_in_use(const char *image_id, void *userdata, struct berth_error *err);

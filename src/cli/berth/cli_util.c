@@ -10,6 +10,7 @@
 #include "cli/berth/cli.h"
 #include "image/image.h"
 #include "image/reference.h"
+#include "store/containers.h"
 #include "basic/banned.h"
 
 int berth_cli_image_store(struct berth_cli *cli, struct berth_image_store **out,
@@ -215,11 +216,22 @@ void berth_cli_progress_end(struct berth_cli_progress *p)
 
 int berth_cli_image_in_use(const char *image_id, void *userdata, struct berth_error *err)
 {
-        /* Containers do not exist yet.  When they do, answer > 0 (naming the container in
-         * err, as "image is being used by stopped container <id>") for an image a
-         * container was created from. */
-        (void)image_id;
-        (void)userdata;
-        (void)err;
-        return 0;
+        /* userdata is the image store: the containers are in the same database, and this
+         * runs inside the removal transaction. */
+        struct berth_image_store *s = userdata;
+        _cleanup_free_ char *cid = NULL;
+        int r = berth_containers_image_in_use(berth_image_store_db(s), image_id, &cid, err);
+        if (r <= 0)
+                return r;
+        struct berth_container_rec rec = {0};
+        bool running = false;
+        if (berth_containers_get(berth_image_store_db(s), cid, &rec, NULL) == 0)
+                running =
+                    rec.state && (!strcmp(rec.state, "running") || !strcmp(rec.state, "paused") ||
+                                  !strcmp(rec.state, "restarting"));
+        berth_error_set(err, EBUSY, "(%s) - image is being used by %s container %.12s",
+                        running ? "cannot be forced" : "must be forced",
+                        running ? "running" : (rec.state ? rec.state : "stopped"), cid);
+        berth_container_rec_clear(&rec);
+        return 1;
 }

@@ -62,7 +62,7 @@ static void removal_error(struct berth_image_store *s, const char *name, int r,
 {
         _cleanup_free_ char *id = NULL;
         char sid[32];
-        if (r == -EBUSY && strstr(e->msg, "must be forced") &&
+        if (r == -EBUSY && strstr(e->msg, "referenced in") &&
             berth_image_resolve(s, name, &id, NULL) >= 0) {
                 berth_error_set(e, EBUSY,
                                 "conflict: unable to delete %s (must be forced) - image is "
@@ -87,7 +87,7 @@ static int run_rmi(struct berth_cli *cli, const struct berth_cli_args *a, struct
         for (int i = 0; i < a->argc; i++) {
                 struct berth_image_removal out = {0};
                 struct berth_error e = {0};
-                r = berth_image_remove(s, a->argv[i], force, berth_cli_image_in_use, cli, &out, &e);
+                r = berth_image_remove(s, a->argv[i], force, berth_cli_image_in_use, s, &out, &e);
                 if (r < 0) {
                         removal_error(s, a->argv[i], r, &e);
                         berth_cli_report(&e);
@@ -195,7 +195,7 @@ static int prune_filtered(struct berth_image_store *s, bool all, const struct pr
                                 continue;
                 }
                 struct berth_error e = {0};
-                r = berth_image_remove(s, v[i].id, true, berth_cli_image_in_use, NULL, out, &e);
+                r = berth_image_remove(s, v[i].id, true, berth_cli_image_in_use, s, out, &e);
                 if (r == -EBUSY) /* in use: prune leaves it */
                         r = 0;
                 else if (r < 0)
@@ -268,7 +268,7 @@ static int run_prune(struct berth_cli *cli, const struct berth_cli_args *a, stru
                 r = berth_image_disk_usage(s, &before, err);
         if (r >= 0)
                 r = filtered ? prune_filtered(s, all, &f, &out, err)
-                             : berth_image_prune(s, all, berth_cli_image_in_use, NULL, &out, err);
+                             : berth_image_prune(s, all, berth_cli_image_in_use, s, &out, err);
         if (r >= 0)
                 r = berth_image_disk_usage(s, &after, err);
         if (r >= 0 && (out.untagged || out.deleted)) {
