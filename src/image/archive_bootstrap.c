@@ -259,6 +259,33 @@ static int busybox_config(const char *diff_id, char **out, struct berth_error *e
         return 0;
 }
 
+/* Record a one-layer image built here: its config blob (cfg), an OCI manifest over the
+ * stored layer blob `digest`, tagged `full`, in one commit.  *id_out (may be NULL) gets
+ * the image id. */
+static int record_one_layer(struct berth_image_store *s, const char *digest, const char *cfg,
+                            const char *full, char **id_out, struct berth_error *err)
+{
+        char cfgd[BERTH_DIGEST_MAX];
+        struct archive_plan plan = {0};
+        struct archive_image *im = NULL;
+        int r = berth_blobstore_put(berth_image_store_blobs(s), cfg, strlen(cfg), NULL, cfgd, err);
+        if (r >= 0)
+                r = archive_plan_add(&plan, &im, err);
+        if (r >= 0 && berth_strv_push(&im->tags, full) < 0)
+                r = oom(err);
+        if (r >= 0)
+                r = berth_image_config_parse(cfg, strlen(cfg), &im->config, err);
+        if (r >= 0)
+                r = archive_make_manifest(s, im->config, (char *[]){(char *)digest, NULL}, true,
+                                          &im->manifest, err);
+        if (r >= 0)
+                r = archive_commit(s, &plan, NULL, NULL, NULL, err);
+        if (r >= 0 && id_out && !(*id_out = strdup(im->config->digest)))
+                r = oom(err);
+        archive_plan_clear(&plan);
+        return r;
+}
+
 static int bootstrap_busybox(struct berth_image_store *s, const char *tag, char **id_out,
                              struct berth_error *err)
 {
@@ -267,9 +294,7 @@ static int bootstrap_busybox(struct berth_image_store *s, const char *tag, char 
                 return berth_error_errno(err, "open " BUSYBOX_PATH " (" BUSYBOX_HINT ")");
         _cleanup_strv_free_ char **applets = NULL;
         _cleanup_free_ char *cfg = NULL, *full = NULL;
-        char digest[BERTH_DIGEST_MAX], cfgd[BERTH_DIGEST_MAX];
-        struct archive_plan plan = {0};
-        struct archive_image *im = NULL;
+        char digest[BERTH_DIGEST_MAX];
         int r = archive_normalise_tag(tag ? tag : BUSYBOX_TAG, &full, err);
         if (r >= 0)
                 r = check_static(bfd, err);
@@ -280,22 +305,7 @@ static int bootstrap_busybox(struct berth_image_store *s, const char *tag, char 
         if (r >= 0) /* an uncompressed layer: its digest is its diff_id */
                 r = busybox_config(digest, &cfg, err);
         if (r >= 0)
-                r = berth_blobstore_put(berth_image_store_blobs(s), cfg, strlen(cfg), NULL, cfgd,
-                                        err);
-        if (r >= 0)
-                r = archive_plan_add(&plan, &im, err);
-        if (r >= 0 && berth_strv_push(&im->tags, full) < 0)
-                r = oom(err);
-        if (r >= 0)
-                r = berth_image_config_parse(cfg, strlen(cfg), &im->config, err);
-        if (r >= 0)
-                r = archive_make_manifest(s, im->config, (char *[]){digest, NULL}, true,
-                                          &im->manifest, err);
-        if (r >= 0)
-                r = archive_commit(s, &plan, NULL, NULL, NULL, err);
-        if (r >= 0 && id_out && !(*id_out = strdup(im->config->digest)))
-                r = oom(err);
-        archive_plan_clear(&plan);
+                r = record_one_layer(s, digest, cfg, full, id_out, err);
         return r;
 }
 
@@ -414,9 +424,7 @@ static int bootstrap_debian(struct berth_image_store *s, const char *suite, cons
                             char **id_out, struct berth_error *err)
 {
         _cleanup_free_ char *cfg = NULL, *full = NULL, *deftag = NULL;
-        char digest[BERTH_DIGEST_MAX], cfgd[BERTH_DIGEST_MAX];
-        struct archive_plan plan = {0};
-        struct archive_image *im = NULL;
+        char digest[BERTH_DIGEST_MAX];
         if (!(deftag = berth_strdup_printf("docker.io/library/debian:%s", suite)))
                 return oom(err);
         int r = archive_normalise_tag(tag ? tag : deftag, &full, err);
@@ -425,22 +433,7 @@ static int bootstrap_debian(struct berth_image_store *s, const char *suite, cons
         if (r >= 0)
                 r = debian_config(digest, suite, &cfg, err);
         if (r >= 0)
-                r = berth_blobstore_put(berth_image_store_blobs(s), cfg, strlen(cfg), NULL, cfgd,
-                                        err);
-        if (r >= 0)
-                r = archive_plan_add(&plan, &im, err);
-        if (r >= 0 && berth_strv_push(&im->tags, full) < 0)
-                r = oom(err);
-        if (r >= 0)
-                r = berth_image_config_parse(cfg, strlen(cfg), &im->config, err);
-        if (r >= 0)
-                r = archive_make_manifest(s, im->config, (char *[]){digest, NULL}, true,
-                                          &im->manifest, err);
-        if (r >= 0)
-                r = archive_commit(s, &plan, NULL, NULL, NULL, err);
-        if (r >= 0 && id_out && !(*id_out = strdup(im->config->digest)))
-                r = oom(err);
-        archive_plan_clear(&plan);
+                r = record_one_layer(s, digest, cfg, full, id_out, err);
         return r;
 }
 
