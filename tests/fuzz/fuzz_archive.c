@@ -18,30 +18,12 @@
 #include <unistd.h>
 
 #include "basic/fileutil.h"
+#include "fuzz_util.h"
 #include "image/archive.h"
 #include "image/image.h"
 #include "basic/banned.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static int count_entries(int dirfd, const char *name)
-{
-        int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-                return -1;
-        DIR *d = fdopendir(fd);
-        if (!d) {
-                close(fd);
-                return -1;
-        }
-        int n = 0;
-        struct dirent *de;
-        while ((de = readdir(d)))
-                if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-                        n++;
-        closedir(d);
-        return n;
-}
 
 static void check_loaded(struct berth_image_store *s, const struct berth_load_result *res)
 {
@@ -90,7 +72,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 check_loaded(s, &res);
         berth_load_result_clear(&res);
         berth_image_store_close(s);
-        if (count_entries(top, "sentinel") != 0 || count_entries(top, ".") != 2)
+        if (fuzz_count_entries(top, "sentinel") != 0 || fuzz_count_entries(top, ".") != 2)
                 abort();
         close(in);
         close(top);

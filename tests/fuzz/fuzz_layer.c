@@ -18,30 +18,12 @@
 #include <unistd.h>
 
 #include "basic/fileutil.h"
+#include "fuzz_util.h"
 #include "basic/sha256.h"
 #include "image/layer.h"
 #include "basic/banned.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static int count_entries(int dirfd, const char *name)
-{
-        int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-                return -1;
-        DIR *d = fdopendir(fd);
-        if (!d) {
-                close(fd);
-                return -1;
-        }
-        int n = 0;
-        struct dirent *de;
-        while ((de = readdir(d)))
-                if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-                        n++;
-        closedir(d);
-        return n;
-}
 
 static void apply_once(const uint8_t *data, size_t size, enum berth_whiteout_mode mode)
 {
@@ -75,7 +57,7 @@ static void apply_once(const uint8_t *data, size_t size, enum berth_whiteout_mod
                         abort();
         }
         /* Nothing outside dest: the sentinel is empty and top holds only the two dirs. */
-        if (count_entries(top, "sentinel") != 0 || count_entries(top, ".") != 2)
+        if (fuzz_count_entries(top, "sentinel") != 0 || fuzz_count_entries(top, ".") != 2)
                 abort();
         close(in);
         close(dest);
